@@ -1,0 +1,80 @@
+// Autograd from Python: grad_fn nodes, grad mode, backward, autograd.grad.
+#include "common.hpp"
+
+namespace minidl::bind {
+
+namespace {
+std::vector<Tensor> tensors_of(py::handle h) {
+  if (py::isinstance<Tensor>(h)) return {h.cast<Tensor>()};
+  std::vector<Tensor> out;
+  for (py::handle x : h) out.push_back(x.is_none() ? Tensor() : x.cast<Tensor>());
+  return out;
+}
+}  // namespace
+
+void bind_autograd(py::module_& m) {
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node", "A node of the autograd graph: the backward of one op.")
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions", [](const Node& n) {
+            // ((node or None, 0), ...) one per input, like PyTorch
+            py::tuple t(n.next_edges().size());
+            for (size_t i = 0; i < n.next_edges().size(); ++i) {
+              const auto& e = n.next_edges()[i];
+              t[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), 0);
+            }
+            return t;
+          })
+      .def_property_readonly("variable", [](const Node& n) -> py::object {
+            if (auto* acc = dynamic_cast<const AccumulateGrad*>(&n)) return py::cast(Tensor(acc->leaf()));
+            throw py::attribute_error("only AccumulateGrad nodes have .variable");
+          })
+      .def_property_readonly("_sequence_nr", &Node::sequence_nr)
+      .def("__repr__", [](const Node& n) {
+            return "<" + n.name() + " object at " + str(static_cast<const void*>(&n)) + ">";
+          });
+
+  m.def("is_grad_enabled", &GradMode::enabled);
+  m.def("_set_grad_enabled", &GradMode::set_enabled);
+
+  m.def("_run_backward", [](py::handle tensors, py::handle grads, bool retain_graph) {
+        auto ts = tensors_of(tensors);
+        auto gs = grads.is_none() ? std::vector<Tensor>() : tensors_of(grads);
+        py::gil_scoped_release release;
+        run_backward(ts, gs, retain_graph);
+      }, py::arg("tensors"), py::arg("grad_tensors"), py::arg("retain_graph"));
+
+  m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grad_outputs, bool retain_graph, bool allow_unused) {
+        auto outs = tensors_of(outputs);
+        auto ins = tensors_of(inputs);
+        auto gouts = grad_outputs.is_none() ? std::vector<Tensor>() : tensors_of(grad_outputs);
+        std::vector<Tensor> res;
+        {
+          py::gil_scoped_release release;
+          res = compute_grad(outs, gouts, ins, retain_graph, allow_unused);
+        }
+        py::tuple t(res.size());
+        for (size_t i = 0; i < res.size(); ++i) t[i] = res[i].defined() ? py::cast(res[i]) : py::none();
+        return t;
+      });
+
+  m.def("_live_counts", [] {
+        return py::dict(py::arg("tensors") = TensorImpl::live_count(), py::arg("storages") = Storage::live_count(),
+                        py::arg("nodes") = Node::live_count());
+      }, "Live TensorImpls, Storages and autograd Nodes (for leak tests).");
+
+  m.def("set_num_threads", &set_num_threads, py::arg("n"),
+        "Threads for minidl's kernels and OpenBLAS (the same number for both).");
+  m.def("get_num_threads", &get_num_threads);
+
+  tensor_class().def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph) {
+        Tensor g = gradient.is_none() ? Tensor() : gradient.cast<Tensor>();
+        const bool retain = !retain_graph.is_none() && retain_graph.cast<bool>();
+        py::gil_scoped_release release;
+        t.backward(g, retain);
+      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
+      "Accumulate d(self)/d(leaf) into leaf.grad for every leaf this tensor depends on.\n"
+      "A non-scalar self needs `gradient` (the vector in the vector-Jacobian product).\n"
+      "The graph is freed afterwards unless retain_graph=True.");
+}
+
+}  // namespace minidl::bind

@@ -1,0 +1,43 @@
+// Shared by the binding files: argument conversion from Python (numbers, dtypes,
+// shapes, dims) and the registration functions each file defines.
+// Bindings stay thin: no logic a C++ user of the engine would miss.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "minidl/minidl.hpp"
+
+namespace py = pybind11;
+
+namespace minidl::bind {
+
+// A Python number (bool, int, float) as a "wrapped number" 0-d tensor typed against `like`;
+// a Tensor as itself. Empty optional for anything else (the caller returns NotImplemented).
+std::optional<Tensor> as_operand(py::handle h, const Tensor& like);
+// Like as_operand, but raises TypeError naming `what` for anything that is not usable.
+Tensor to_operand(py::handle h, const Tensor& like, const char* what);
+
+// minidl.float32 / numpy dtypes / "float32" / Python float, int, bool -> DType.
+DType parse_dtype(py::handle h);
+// zeros(2, 3), zeros((2, 3)), zeros([2, 3]) -> {2, 3}
+Shape parse_shape(const py::args& args, const char* fn);
+Shape parse_shape_obj(py::handle h, const char* fn);
+// dim=None -> {}, dim=1 -> {1}, dim=(0, 2) -> {0, 2}
+std::vector<int64_t> parse_dims(py::handle h);
+
+// The registration functions, one per binding file.
+void bind_tensor(py::module_& m);
+void bind_numpy(py::module_& m);
+void bind_elementwise(py::module_& m);
+void bind_autograd(py::module_& m);
+void bind_creation(py::module_& m);
+void bind_reduce(py::module_& m);
+void bind_shape(py::module_& m);
+void bind_index(py::module_& m);
+void bind_linalg(py::module_& m);
+
+// The bound Tensor class, for binding files that add methods to it.
+py::class_<Tensor>& tensor_class();
+
+}  // namespace minidl::bind

@@ -1,0 +1,15 @@
+// Everything a C++ user of minidl needs.
+#pragma once
+#include "minidl/autograd/engine.hpp"
+#include "minidl/autograd/node.hpp"
+#include "minidl/creation.hpp"
+#include "minidl/dtype.hpp"
+#include "minidl/error.hpp"
+#include "minidl/grad_mode.hpp"
+#include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/index.hpp"
+#include "minidl/ops/linalg.hpp"
+#include "minidl/ops/reduce.hpp"
+#include "minidl/ops/shape_ops.hpp"
+#include "minidl/parallel.hpp"
+#include "minidl/tensor.hpp"

@@ -1,0 +1,38 @@
+// Integer-tensor indexing: index_select, gather, and NumPy-style indexing with a mix of
+// ints, slices, None, Ellipsis, integer and bool tensors.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "minidl/tensor.hpp"
+
+namespace minidl {
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// The gradients of the two above: scatter-add into zeros of `shape`.
+Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor nonzero(const Tensor& x);  // (n, ndim) int64 coordinates
+
+// One item of an index expression x[a, b, ...].
+struct IndexItem {
+  enum Kind { Int, Slice, None, Ellipsis, TensorIndex } kind;
+  int64_t value = 0;                                // Int
+  std::optional<int64_t> start, stop; int64_t step = 1;  // Slice
+  Tensor tensor;                                    // TensorIndex (int64 or bool)
+  static IndexItem integer(int64_t v) { IndexItem i{Int}; i.value = v; return i; }
+  static IndexItem range(std::optional<int64_t> a, std::optional<int64_t> b, int64_t s) {
+    IndexItem i{Slice}; i.start = a; i.stop = b; i.step = s; return i;
+  }
+  static IndexItem none() { return IndexItem{None}; }
+  static IndexItem ellipsis() { return IndexItem{Ellipsis}; }
+  static IndexItem tensor_index(Tensor t) { IndexItem i{TensorIndex}; i.tensor = std::move(t); return i; }
+};
+
+// x[items]: a view when there is no tensor index, a copy (NumPy's advanced indexing) otherwise.
+Tensor index(const Tensor& x, const std::vector<IndexItem>& items);
+// x[items] = value (value broadcast to the indexed shape). In place.
+void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& value);
+
+}  // namespace minidl

@@ -1,0 +1,165 @@
+// Reverse-mode differentiation over the graph of Nodes.
+//
+// 1. Walk the graph from the outputs (iteratively: deep chains would overflow a
+//    recursive walk) and count, for each node, how many edges point into it.
+// 2. Process nodes in topological order: a node runs once every path into it has
+//    delivered its gradient, so a tensor used many times gets the sum of all paths.
+// 3. Each input gradient is reduced to the input's shape and dtype *here*, in one place,
+//    so individual backward formulas may return broadcast-shaped gradients.
+#include "minidl/autograd/engine.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "minidl/autograd/node.hpp"
+#include "minidl/creation.hpp"
+#include "minidl/error.hpp"
+#include "minidl/grad_mode.hpp"
+#include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/reduce.hpp"
+
+namespace minidl {
+
+namespace {
+
+// The central broadcast reduction: sum over broadcast dims, cast to the input's dtype.
+Tensor reduce_to_input(const Tensor& g, const InputEdge& edge, const Node& node) {
+  Tensor out = g;
+  if (out.shape() != edge.shape) out = sum_to(out, edge.shape);
+  if (out.dtype() != edge.dtype) out = to_dtype(out, edge.dtype);
+  if (out.shape() != edge.shape)
+    throw Error(str("internal error in ", node.name(), ": gradient of shape ", shape_str(g.shape()),
+                    " does not reduce to the input's shape ", shape_str(edge.shape)));
+  return out;
+}
+
+void accumulate(std::unordered_map<Node*, Tensor>& buffers, Node* n, Tensor g) {
+  auto it = buffers.find(n);
+  if (it == buffers.end() || !it->second.defined())
+    buffers[n] = std::move(g);
+  else
+    it->second = add(it->second, g);
+}
+
+struct Roots {
+  std::vector<std::shared_ptr<Node>> nodes;
+  std::vector<Tensor> grads;
+};
+
+Roots prepare_roots(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs) {
+  MINIDL_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), ValueError, "got ",
+               outputs.size(), " outputs but ", grad_outputs.size(), " gradients");
+  Roots r;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    MINIDL_CHECK(out.defined() && out.requires_grad(), Error, "element ", i,
+                 " of tensors does not require grad and does not have a grad_fn (did you forget "
+                 "requires_grad=True, or compute it under no_grad?)");
+    Tensor g = i < grad_outputs.size() ? grad_outputs[i] : Tensor();
+    if (!g.defined()) {
+      MINIDL_CHECK(out.numel() == 1, Error,
+                   "grad can be implicitly created only for scalar outputs, but the output has shape ",
+                   shape_str(out.shape()), "; pass gradient= a tensor of that shape");
+      g = ones(out.shape(), out.dtype());
+    } else {
+      MINIDL_CHECK(g.shape() == out.shape(), Error, "Mismatch in shape: gradient has shape ",
+                   shape_str(g.shape()), " but the output has shape ", shape_str(out.shape()));
+      if (g.dtype() != out.dtype()) g = to_dtype(g, out.dtype());
+    }
+    r.nodes.push_back(gradient_edge(out));
+    r.grads.push_back(g);
+  }
+  return r;
+}
+
+// Runs the backward pass. Captures the gradient arriving at each node of `capture`.
+void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
+             std::unordered_map<Node*, Tensor>* captured) {
+  NoGradGuard no_grad;  // backward formulas are not themselves recorded
+
+  // 1. dependency counts, by an explicit-stack walk
+  std::unordered_map<Node*, int> deps;
+  std::unordered_set<Node*> seen;
+  std::vector<Node*> stack;
+  for (const auto& n : roots.nodes)
+    if (seen.insert(n.get()).second) stack.push_back(n.get());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const auto& e : n->next_edges()) {
+      if (!e.fn) continue;
+      ++deps[e.fn.get()];
+      if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+    }
+  }
+
+  // 2. seed the roots, then run nodes as they become ready
+  std::unordered_map<Node*, Tensor> buffers;
+  for (size_t i = 0; i < roots.nodes.size(); ++i) accumulate(buffers, roots.nodes[i].get(), roots.grads[i]);
+  std::vector<Node*> ready;
+  std::unordered_set<Node*> queued;
+  for (const auto& n : roots.nodes)
+    if (deps[n.get()] == 0 && queued.insert(n.get()).second) ready.push_back(n.get());
+
+  while (!ready.empty()) {
+    Node* n = ready.back();
+    ready.pop_back();
+    Tensor g;
+    if (auto it = buffers.find(n); it != buffers.end()) {
+      g = std::move(it->second);
+      buffers.erase(it);
+    }
+
+    Grads input_grads;
+    if (g.defined()) {
+      if (auto kept = n->retained.lock()) {  // retain_grad(): the non-leaf's gradient
+        if (!kept->grad) kept->grad = clone(g).impl_ptr();
+        else kept->grad = add(Tensor(kept->grad), g).impl_ptr();
+      }
+      if (captured && captured->count(n)) (*captured)[n] = g;
+      const bool is_leaf_sink = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+      if (!is_leaf_sink || accumulate_into_leaves) input_grads = n->apply(g);
+    }
+
+    const auto& edges = n->next_edges();
+    for (size_t i = 0; i < edges.size(); ++i) {
+      Node* next = edges[i].fn.get();
+      if (!next) continue;
+      if (i < input_grads.size() && input_grads[i].defined())
+        accumulate(buffers, next, reduce_to_input(input_grads[i], edges[i], *n));
+      if (--deps[next] == 0) ready.push_back(next);
+    }
+    if (!retain_graph) n->release();
+  }
+}
+
+}  // namespace
+
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads, bool retain_graph) {
+  execute(prepare_roots(roots, grads), retain_graph, /*accumulate_into_leaves=*/true, nullptr);
+}
+
+std::vector<Tensor> compute_grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+                                 const std::vector<Tensor>& inputs, bool retain_graph, bool allow_unused) {
+  Roots roots = prepare_roots(outputs, grad_outputs);
+  std::unordered_map<Node*, Tensor> captured;
+  std::vector<std::shared_ptr<Node>> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    MINIDL_CHECK(inputs[i].defined() && inputs[i].requires_grad(), Error, "input ", i,
+                 " of autograd.grad does not require grad");
+    targets.push_back(gradient_edge(inputs[i]));
+    captured[targets.back().get()] = Tensor();
+  }
+  execute(roots, retain_graph, /*accumulate_into_leaves=*/false, &captured);
+  std::vector<Tensor> result;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Tensor g = captured[targets[i].get()];
+    MINIDL_CHECK(g.defined() || allow_unused, Error, "input ", i,
+                 " of autograd.grad was not used in computing the outputs; pass allow_unused=True "
+                 "to get None for it");
+    result.push_back(g);
+  }
+  return result;
+}
+
+}  // namespace minidl

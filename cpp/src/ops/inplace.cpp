@@ -1,0 +1,133 @@
+// In-place ops (add_, mul_, fill_, copy_ ...) for optimizers and initialisers.
+//
+// Each bumps the storage's version counter, so a backward formula that saved this
+// tensor notices it changed and refuses (see SavedTensor::get). Under grad mode an
+// in-place op on a non-leaf becomes part of its history, as in PyTorch; on a leaf
+// that requires grad it is refused (wrap optimizer updates in no_grad()).
+#include "elementwise_util.hpp"
+#include "minidl/grad_mode.hpp"
+
+namespace minidl {
+
+using detail::as_dtype;
+
+namespace {
+
+// Everything an in-place op checks before it writes a byte.
+void check_writable(const Tensor& self, const char* op, bool records) {
+  for (size_t d = 0; d < self.shape().size(); ++d)
+    MINIDL_CHECK(!(self.strides()[d] == 0 && self.shape()[d] > 1), Error, op,
+                 ": unsupported operation: more than one element of the written-to tensor refers to a single "
+                 "memory location (it was made by expand()); clone() it first");
+  if (!records) return;
+  MINIDL_CHECK(!(self.is_leaf() && self.impl()->requires_grad), Error, op,
+               ": a leaf Variable that requires grad is being used in an in-place operation. Wrap updates "
+               "of parameters in `with minidl.no_grad():`");
+  MINIDL_CHECK(!self.impl()->is_view, Error, op,
+               ": in-place operation on a view of a tensor that requires grad is not supported by minidl's "
+               "autograd; use an out-of-place op or clone() first");
+}
+
+Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
+  const Shape b = broadcast_shapes(self.shape(), other.shape());
+  MINIDL_CHECK(b == self.shape(), ValueError, op, ": output with shape ", shape_str(self.shape()),
+               " doesn't match the broadcast shape ", shape_str(b));
+  const DType r = result_type(self, other);
+  MINIDL_CHECK(category(r) <= category(self.dtype()), TypeError, op, ": result type ", dtype_name(r),
+               " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  Tensor o = as_dtype(other, self.dtype());
+  // Reading and writing overlapping memory in different layouts would read half-updated values.
+  if (o.storage() == self.storage() && !(o.offset() == self.offset() && o.strides() == self.strides() &&
+                                         o.shape() == self.shape()))
+    o = clone(o);
+  return o;
+}
+
+template <class F>
+void write(Tensor& self, const Tensor& other, const F& f) {
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    loops::binary<T, T, T>(self, self, other, [&](T x, T y) { return static_cast<T>(f(x, y)); });
+  });
+  self.storage()->bump_version();
+}
+
+}  // namespace
+
+// self += alpha * other          d self_old = g,  d other = alpha g
+Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
+  const bool rec = any_requires_grad({&self, &other});
+  check_writable(self, "add_", rec);
+  const Tensor o = prepare_other(self, other, "add_");
+  if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x || y; });
+  else if (alpha == 1.0) write(self, o, [](auto x, auto y) { return x + y; });
+  else write(self, o, [alpha](auto x, auto y) { return x + static_cast<decltype(x)>(alpha) * y; });
+  if (rec)
+    record("AddBackward0", {self, other}, self, [alpha](const Tensor& g, const Node&) -> Grads {
+      return {g, alpha == 1.0 ? g : mul(g, scalar_tensor(alpha, g.dtype()))};
+    });
+  return self;
+}
+
+Tensor& sub_(Tensor& self, const Tensor& other, double alpha) { return add_(self, other, -alpha); }
+
+// self *= other                  d self_old = g * other,  d other = g * self_old
+Tensor& mul_(Tensor& self, const Tensor& other) {
+  const bool rec = any_requires_grad({&self, &other});
+  check_writable(self, "mul_", rec);
+  const Tensor o = prepare_other(self, other, "mul_");
+  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x && y; });
+  else write(self, o, [](auto x, auto y) { return x * y; });
+  if (rec)
+    record("MulBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+      return {n.needs_input_grad(0) ? mul(g, so.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, old) : Tensor()};
+    });
+  return self;
+}
+
+// self /= other                  d self_old = g / other,  d other = -g * self_old / other^2
+Tensor& div_(Tensor& self, const Tensor& other) {
+  MINIDL_CHECK(is_floating(self.dtype()), TypeError, "div_: true division needs a floating tensor, got ",
+               dtype_name(self.dtype()));
+  const bool rec = any_requires_grad({&self, &other});
+  check_writable(self, "div_", rec);
+  const Tensor o = prepare_other(self, other, "div_");
+  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  write(self, o, [](auto x, auto y) { return x / y; });
+  if (rec)
+    record("DivBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+      Tensor b = so.get();
+      return {n.needs_input_grad(0) ? div(g, b) : Tensor(),
+              n.needs_input_grad(1) ? neg(div(mul(g, old), mul(b, b))) : Tensor()};
+    });
+  return self;
+}
+
+// self[...] = value              the old history gets no gradient
+Tensor& fill_(Tensor& self, double value) {
+  const bool rec = any_requires_grad({&self});
+  check_writable(self, "fill_", rec);
+  write(self, scalar_tensor(value, self.dtype()), [](auto, auto y) { return y; });
+  if (rec) record("FillBackward0", {}, self, [](const Tensor&, const Node&) -> Grads { return {}; });
+  return self;
+}
+
+Tensor& zero_(Tensor& self) { return fill_(self, 0.0); }
+
+// self[...] = src (broadcast, cast)   d src = g
+Tensor& copy_(Tensor& self, const Tensor& src) {
+  const bool rec = any_requires_grad({&self, &src});
+  check_writable(self, "copy_", rec);
+  const Shape b = broadcast_shapes(self.shape(), src.shape());
+  MINIDL_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),
+               " cannot be broadcast to the destination's shape ", shape_str(self.shape()));
+  Tensor s = as_dtype(src, self.dtype());  // copy_ casts freely, as in PyTorch
+  if (s.storage() == self.storage()) s = clone(s);
+  write(self, s, [](auto, auto y) { return y; });
+  if (rec)
+    record("CopyBackwards", {src}, self, [](const Tensor& g, const Node&) -> Grads { return {g}; });
+  return self;
+}
+
+}  // namespace minidl

@@ -1,0 +1,216 @@
+// Shape ops. Views share the input's storage (no copy); their gradient is the inverse
+// view of the incoming gradient.
+#include "minidl/ops/shape_ops.hpp"
+
+#include <numeric>
+
+#include "elementwise_util.hpp"
+#include "minidl/ops/reduce.hpp"
+
+namespace minidl {
+
+namespace {
+
+// A view of x with new geometry. Marks it a view when autograd tracks x, so in-place
+// ops on it are refused (they would bypass x's history).
+Tensor make_view_of(const Tensor& x, Shape shape, Strides strides, int64_t offset) {
+  Tensor v = Tensor::make_view(x.storage(), x.dtype(), std::move(shape), std::move(strides), offset);
+  v.impl()->is_view = x.requires_grad() || x.impl()->is_view;
+  return v;
+}
+
+// Replace a -1 in `shape` by what makes numel match; ValueError on a mismatch.
+Shape infer_shape(const Shape& shape, int64_t numel) {
+  Shape out = shape;
+  int64_t known = 1, infer_at = -1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      MINIDL_CHECK(infer_at < 0, ValueError, "only one dimension can be inferred (-1) in shape ", shape_str(shape));
+      infer_at = static_cast<int64_t>(i);
+    } else {
+      MINIDL_CHECK(out[i] >= 0, ValueError, "invalid shape dimension ", out[i], " in ", shape_str(shape));
+      known *= out[i];
+    }
+  }
+  if (infer_at >= 0) {
+    MINIDL_CHECK(known != 0 && numel % known == 0, ValueError, "shape ", shape_str(shape),
+                 " is invalid for input of size ", numel);
+    out[infer_at] = numel / known;
+  }
+  MINIDL_CHECK(numel_of(out) == numel, ValueError, "shape ", shape_str(shape), " is invalid for input of size ", numel);
+  return out;
+}
+
+// Strides for viewing (shape, strides) as new_shape without a copy, if possible
+// (the algorithm of NumPy's _attempt_nocopy_reshape). Empty optional when impossible.
+std::optional<Strides> view_strides(const Shape& shape, const Strides& strides, const Shape& new_shape) {
+  if (numel_of(shape) == 0) return contiguous_strides(new_shape);
+  Strides out(new_shape.size(), 0);
+  size_t oi = 0, oj = 1, ni = 0, nj = 1;
+  const size_t on = shape.size(), nn = new_shape.size();
+  while (ni < nn && oi < on) {
+    int64_t np = new_shape[ni], op = shape[oi];
+    while (np != op) {
+      if (np < op) np *= new_shape[nj++];
+      else op *= shape[oj++];
+    }
+    for (size_t k = oi; k + 1 < oj; ++k)
+      if (strides[k] != shape[k + 1] * strides[k + 1]) return std::nullopt;
+    out[nj - 1] = strides[oj - 1];
+    for (size_t k = nj - 1; k > ni; --k) out[k - 1] = out[k] * new_shape[k];
+    ni = nj++;
+    oi = oj++;
+  }
+  // trailing size-1 dims of the new shape
+  for (size_t k = ni; k < nn; ++k) out[k] = 1;
+  return out;
+}
+
+}  // namespace
+
+// view: same data, new shape            dx = g.reshape(x.shape)
+Tensor view(const Tensor& x, const Shape& shape) {
+  const Shape s = infer_shape(shape, x.numel());
+  auto st = view_strides(x.shape(), x.strides(), s);
+  MINIDL_CHECK(st.has_value(), Error, "view size ", shape_str(s), " is not compatible with input tensor's size ",
+               shape_str(x.shape()), " and strides; at least one dimension spans across two contiguous "
+               "subspaces. Use .reshape(...) instead.");
+  Tensor y = make_view_of(x, s, *st, x.offset());
+  if (any_requires_grad({&x}))
+    record("ViewBackward0", {x}, y, [in_shape = x.shape()](const Tensor& g, const Node&) -> Grads {
+      return {reshape(g, in_shape)};
+    });
+  return y;
+}
+
+// reshape: a view when strides allow, else a contiguous copy
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  const Shape s = infer_shape(shape, x.numel());
+  if (view_strides(x.shape(), x.strides(), s)) return view(x, s);
+  return view(contiguous(x), s);
+}
+
+// transpose: swap two dims               dx = g.transpose(d0, d1)
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  const int64_t d0 = wrap_dim(dim0, x.dim()), d1 = wrap_dim(dim1, x.dim());
+  if (x.dim() == 0) return view(x, {});
+  Shape s = x.shape();
+  Strides st = x.strides();
+  std::swap(s[d0], s[d1]);
+  std::swap(st[d0], st[d1]);
+  Tensor y = make_view_of(x, s, st, x.offset());
+  if (any_requires_grad({&x}))
+    record("TransposeBackward0", {x}, y, [d0, d1](const Tensor& g, const Node&) -> Grads { return {transpose(g, d0, d1)}; });
+  return y;
+}
+
+// permute: reorder dims                  dx = g.permute(inverse)
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  const int64_t n = x.dim();
+  MINIDL_CHECK(static_cast<int64_t>(dims.size()) == n, ValueError, "permute: number of dims (", dims.size(),
+               ") doesn't match the tensor's number of dims (", n, ")");
+  std::vector<int64_t> p(n), inverse(n, -1);
+  Shape s(n);
+  Strides st(n);
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] = wrap_dim(dims[i], n);
+    MINIDL_CHECK(inverse[p[i]] < 0, ValueError, "permute: dim ", dims[i], " appears more than once");
+    inverse[p[i]] = i;
+    s[i] = x.shape()[p[i]];
+    st[i] = x.strides()[p[i]];
+  }
+  Tensor y = make_view_of(x, s, st, x.offset());
+  if (any_requires_grad({&x}))
+    record("PermuteBackward0", {x}, y, [inverse](const Tensor& g, const Node&) -> Grads { return {permute(g, inverse)}; });
+  return y;
+}
+
+Tensor t(const Tensor& x) {
+  MINIDL_CHECK(x.dim() <= 2, ValueError, "t() expects a tensor with <= 2 dimensions, but got ", x.dim(),
+               "D; use transpose(dim0, dim1) or .mT");
+  return x.dim() < 2 ? view(x, x.shape()) : transpose(x, 0, 1);
+}
+
+Tensor mT(const Tensor& x) {
+  std::vector<int64_t> dims(x.dim());
+  std::iota(dims.rbegin(), dims.rend(), 0);
+  return permute(x, dims);
+}
+
+// squeeze: drop size-1 dims              dx = g.reshape(x.shape)
+Tensor squeeze(const Tensor& x, std::optional<int64_t> dim) {
+  Shape s;
+  Strides st;
+  const int64_t d = dim ? wrap_dim(*dim, x.dim()) : -1;
+  for (int64_t i = 0; i < x.dim(); ++i) {
+    const bool drop = x.shape()[i] == 1 && (d < 0 || i == d);
+    if (!drop) {
+      s.push_back(x.shape()[i]);
+      st.push_back(x.strides()[i]);
+    }
+  }
+  Tensor y = make_view_of(x, s, st, x.offset());
+  if (any_requires_grad({&x}))
+    record(dim ? "SqueezeBackward1" : "SqueezeBackward0", {x}, y,
+           [in_shape = x.shape()](const Tensor& g, const Node&) -> Grads { return {reshape(g, in_shape)}; });
+  return y;
+}
+
+// unsqueeze: insert a size-1 dim         dx = g.squeeze(dim)
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  const int64_t d = wrap_dim_inclusive(dim, x.dim());
+  Shape s = x.shape();
+  Strides st = x.strides();
+  const int64_t stride = d < x.dim() ? x.strides()[d] * x.shape()[d] : 1;
+  s.insert(s.begin() + d, 1);
+  st.insert(st.begin() + d, stride);
+  Tensor y = make_view_of(x, s, st, x.offset());
+  if (any_requires_grad({&x}))
+    record("UnsqueezeBackward0", {x}, y, [d](const Tensor& g, const Node&) -> Grads { return {squeeze(g, d)}; });
+  return y;
+}
+
+// expand: broadcast size-1 dims without copying (stride 0)
+//                                         dx = g summed back to x.shape (by the engine)
+Tensor expand(const Tensor& x, const Shape& shape) {
+  MINIDL_CHECK(shape.size() >= static_cast<size_t>(x.dim()), ValueError, "expand: the number of sizes provided (",
+               shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", x.dim(), ")");
+  const size_t lead = shape.size() - x.dim();
+  Shape s(shape.size());
+  Strides st(shape.size(), 0);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i < lead) {
+      MINIDL_CHECK(shape[i] >= 0, ValueError, "expand: -1 is not allowed in a new leading dimension, got ",
+                   shape_str(shape));
+      s[i] = shape[i];
+      continue;
+    }
+    const int64_t have = x.shape()[i - lead];
+    const int64_t want = shape[i] == -1 ? have : shape[i];
+    MINIDL_CHECK(have == want || have == 1, ValueError, "expand: the expanded size of the tensor (", want,
+                 ") must match the existing size (", have, ") at non-singleton dimension ", i, ". Target sizes: ",
+                 shape_str(shape), ". Tensor sizes: ", shape_str(x.shape()));
+    s[i] = want;
+    st[i] = have == want ? x.strides()[i - lead] : 0;
+  }
+  Tensor y = make_view_of(x, s, st, x.offset());
+  if (any_requires_grad({&x}))
+    record("ExpandBackward0", {x}, y, [](const Tensor& g, const Node&) -> Grads { return {g}; });
+  return y;
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  if (x.dim() == 0) return reshape(x, {1});
+  const int64_t s = wrap_dim(start_dim, x.dim()), e = wrap_dim(end_dim, x.dim());
+  MINIDL_CHECK(s <= e, ValueError, "flatten: start_dim (", start_dim, ") cannot come after end_dim (", end_dim, ")");
+  Shape shape(x.shape().begin(), x.shape().begin() + s);
+  int64_t merged = 1;
+  for (int64_t i = s; i <= e; ++i) merged *= x.shape()[i];
+  shape.push_back(merged);
+  shape.insert(shape.end(), x.shape().begin() + e + 1, x.shape().end());
+  return reshape(x, shape);
+}
+
+Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
+
+}  // namespace minidl

@@ -1,0 +1,36 @@
+"""minidl: a small teaching deep-learning library.
+
+Tensors with reverse-mode automatic differentiation, written in C++ (xtensor, OpenBLAS,
+OpenMP) and bound to Python with pybind11. The API follows PyTorch's, so that what you
+learn here carries straight over: ``import minidl as torch`` is (almost) all it takes.
+"""
+from . import _C
+from ._C import (  # noqa: F401  (re-exported)
+    Tensor, dtype, from_numpy, manual_seed, initial_seed,
+    set_num_threads, get_num_threads, is_grad_enabled,
+    zeros, ones, empty, full, arange, linspace, eye, rand, randn, randint, randperm,
+    zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
+    add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, tanh,
+    sigmoid, relu, clamp, where, clone, eq, ne, lt, le, gt, ge,
+    logical_and, logical_or, logical_not,
+)
+from ._tensor import tensor, as_tensor  # noqa: F401
+
+# -- reductions and softmax (reduce area) --
+
+# -- shape ops and indexing (shape/index area) --
+
+# -- linear algebra (linalg area) --
+
+from ._grad_mode import no_grad, enable_grad, set_grad_enabled  # noqa: F401
+from . import autograd  # noqa: F401
+
+float32 = dtype.float32
+float64 = dtype.float64
+int64 = dtype.int64
+bool = dtype.bool  # noqa: A001  (minidl.bool, like torch.bool)
+float = float32  # noqa: A001
+double = float64
+long = int64
+
+__version__ = "0.1.0"

@@ -1,0 +1,127 @@
+"""The Python side of Tensor: construction from data, repr, tolist, iteration.
+
+Everything per-element happens in C++; this file only adds what Python does best.
+"""
+import builtins
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+
+_NUMPY_DTYPES = {
+    _C.dtype.float32: np.float32,
+    _C.dtype.float64: np.float64,
+    _C.dtype.int64: np.int64,
+    _C.dtype.bool: np.bool_,
+}
+
+
+def _infer_numpy(data):
+    """Python data -> ndarray with minidl's default dtypes (floats are float32, ints int64)."""
+    if isinstance(data, np.ndarray):
+        arr = data
+        # keep float64/float32/int64/bool; map the rest to the nearest supported type
+        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
+            arr = arr.astype(np.int64)
+        return arr
+    if isinstance(data, Tensor):
+        return data.detach().numpy()
+    if isinstance(data, (list, tuple)):
+        data = [(_infer_numpy(x) if isinstance(x, Tensor) else x) for x in data]
+    arr = np.asarray(data)
+    if arr.dtype == object:
+        raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
+    if arr.dtype.kind == "f":
+        arr = arr.astype(np.float32)  # Python floats -> float32, minidl's default (as torch)
+    elif arr.dtype.kind in "iu":
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind not in "b":
+        raise TypeError(f"could not make a tensor from data of NumPy dtype {arr.dtype}")
+    return arr
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, NumPy arrays, tensors).
+
+    Python floats give float32 and Python ints int64 unless ``dtype`` says otherwise;
+    NumPy arrays keep their dtype (float32, float64, int64, bool).
+    """
+    arr = _infer_numpy(data)
+    if dtype is not None:
+        arr = arr.astype(_NUMPY_DTYPES[_as_dtype(dtype)])
+    t = _C.from_numpy(np.array(arr, copy=True, order="C"))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data, dtype=None):
+    """Like ``tensor`` but shares memory with a NumPy array (or returns a Tensor as is) when it can."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == _as_dtype(dtype)):
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+        return _C.from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
+def _as_dtype(d):
+    if isinstance(d, _C.dtype):
+        return d
+    return {np.dtype(np.float32): _C.dtype.float32, np.dtype(np.float64): _C.dtype.float64,
+            np.dtype(np.int64): _C.dtype.int64, np.dtype(np.bool_): _C.dtype.bool}.get(np.dtype(d)) \
+        or _raise_dtype(d)
+
+
+def _raise_dtype(d):
+    raise TypeError(f"minidl supports the dtypes float32, float64, int64 and bool; got {d!r}")
+
+
+# ---- repr, like PyTorch's -------------------------------------------------
+
+def _repr(self):
+    arr = self.detach().numpy()
+    prefix = "tensor("
+    if arr.size == 0:
+        body = "[]" if arr.ndim == 1 else f"size={tuple(arr.shape)}"
+    else:
+        if arr.dtype.kind == "f":
+            with np.printoptions(precision=4, suppress=True, floatmode="maxprec"):
+                body = np.array2string(arr, separator=", ", prefix=prefix)
+        else:
+            body = np.array2string(arr, separator=", ", prefix=prefix)
+    extras = []
+    if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool) or (arr.size == 0 and self.dtype != _C.dtype.float32):
+        extras.append(f"dtype={self.dtype!r}")
+    if self.grad_fn is not None:
+        extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+    elif self.requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+def _tolist(self):
+    """Nested Python lists of Python numbers."""
+    return self.detach().numpy().tolist()
+
+
+def _iter(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in builtins.range(self.shape[0]))
+
+
+def _format(self, spec):
+    if self.ndim == 0:
+        return self.item().__format__(spec)
+    return _repr(self).__format__(spec)
+
+
+Tensor.__repr__ = _repr
+Tensor.__str__ = _repr
+Tensor.tolist = _tolist
+Tensor.__iter__ = _iter
+Tensor.__format__ = _format
+Tensor.__array_priority__ = 1000  # `ndarray + tensor` asks the tensor first
