@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "elementwise_util.hpp"
+#include "minidl/ops/shape_ops.hpp"
+#include "vmath.hpp"
 
 namespace minidl {
 
@@ -22,13 +24,17 @@ Tensor apply_unary(const Tensor& x, DType d, const F& f, int64_t work = 1) {
   });
 }
 
-// Math functions: floating only; integer input is computed in float32.
-template <class F>
-Tensor apply_math(const char* op, const Tensor& x, const F& f, int64_t work = 4) {
+// Math functions: floating only; integer input is computed in float32. Contiguous
+// input (or a contiguous copy of strided input) goes through the vectorised kernels.
+template <class Op>
+Tensor apply_math(const char* op, const Tensor& x) {
   const DType d = float_result(x.dtype());
   return dispatch_floating(d, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return map1<T, T>(as_dtype(x, d), [&](T v) { return static_cast<T>(f(v)); }, work);
+    const Tensor xc = contiguous(as_dtype(x, d));
+    Tensor y = Tensor::empty(x.shape(), d);
+    vmath::vmap<Op>(xc.data<T>(), y.data<T>(), y.numel());
+    return y;
   });
 }
 
@@ -55,7 +61,7 @@ Tensor abs(const Tensor& x) {
 
 // y = e^x              dx = g * y
 Tensor exp(const Tensor& x) {
-  Tensor y = apply_math("exp", x, [](auto v) { return std::exp(v); });
+  Tensor y = apply_math<vmath::Exp>("exp", x);
   if (any_requires_grad({&x}))
     record("ExpBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads { return {mul(g, sy.get())}; });
   return y;
@@ -63,7 +69,7 @@ Tensor exp(const Tensor& x) {
 
 // y = ln x             dx = g / x
 Tensor log(const Tensor& x) {
-  Tensor y = apply_math("log", x, [](auto v) { return std::log(v); });
+  Tensor y = apply_math<vmath::Log>("log", x);
   if (any_requires_grad({&x}))
     record("LogBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads { return {div(g, sx.get())}; });
   return y;
@@ -71,7 +77,7 @@ Tensor log(const Tensor& x) {
 
 // y = sqrt(x)          dx = g / (2 y)
 Tensor sqrt(const Tensor& x) {
-  Tensor y = apply_math("sqrt", x, [](auto v) { return std::sqrt(v); });
+  Tensor y = apply_math<vmath::Sqrt>("sqrt", x);
   if (any_requires_grad({&x}))
     record("SqrtBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sy.get(), [](auto gv, auto yv) { return gv / (2 * yv); })};
@@ -81,7 +87,7 @@ Tensor sqrt(const Tensor& x) {
 
 // y = sin x            dx = g cos x
 Tensor sin(const Tensor& x) {
-  Tensor y = apply_math("sin", x, [](auto v) { return std::sin(v); });
+  Tensor y = apply_math<vmath::Sin>("sin", x);
   if (any_requires_grad({&x}))
     record("SinBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sx.get(), [](auto gv, auto v) { return gv * std::cos(v); })};
@@ -91,7 +97,7 @@ Tensor sin(const Tensor& x) {
 
 // y = cos x            dx = -g sin x
 Tensor cos(const Tensor& x) {
-  Tensor y = apply_math("cos", x, [](auto v) { return std::cos(v); });
+  Tensor y = apply_math<vmath::Cos>("cos", x);
   if (any_requires_grad({&x}))
     record("CosBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sx.get(), [](auto gv, auto v) { return -gv * std::sin(v); })};
@@ -101,7 +107,7 @@ Tensor cos(const Tensor& x) {
 
 // y = tanh x           dx = g (1 - y^2)
 Tensor tanh(const Tensor& x) {
-  Tensor y = apply_math("tanh", x, [](auto v) { return std::tanh(v); });
+  Tensor y = apply_math<vmath::Tanh>("tanh", x);
   if (any_requires_grad({&x}))
     record("TanhBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sy.get(), [](auto gv, auto yv) { return gv * (1 - yv * yv); })};
@@ -110,14 +116,9 @@ Tensor tanh(const Tensor& x) {
 }
 
 // y = 1 / (1 + e^-x)   dx = g y (1 - y)
-// Stable for large |x|: for x < 0 it computes e^x / (1 + e^x), which never overflows.
+// Stable for large |x|: e^-x overflowing to inf gives y = 0, never nan.
 Tensor sigmoid(const Tensor& x) {
-  Tensor y = apply_math("sigmoid", x, [](auto v) {
-    using T = decltype(v);
-    if (v >= 0) return T(1) / (T(1) + std::exp(-v));
-    const T e = std::exp(v);
-    return e / (T(1) + e);
-  });
+  Tensor y = apply_math<vmath::Sigmoid>("sigmoid", x);
   if (any_requires_grad({&x}))
     record("SigmoidBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sy.get(), [](auto gv, auto yv) { return gv * yv * (1 - yv); })};
