@@ -389,12 +389,14 @@ def test_softmax_log_softmax_forward(dtype, dim):
 @pytest.mark.parametrize("shape,dim", [((64, 1000), 1), ((64, 1000), 0), ((2, 3, 17, 19), 1), ((1, 3000), 0),
                                        ((300, 2), 1), ((5, 4, 400), -1)])
 def test_softmax_larger_shapes(shape, dim):
-    # blocks of lines, the vectorised exp and its scalar tail
+    # blocks of lines, the vectorised exp and its scalar tail (logsumexp shares the kernel)
     a = RNG.standard_normal(shape).astype(np.float32) * 5
     np.testing.assert_allclose(minidl.from_numpy(a).softmax(dim).numpy(), np_softmax(a.astype(np.float64), dim),
                                rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(minidl.from_numpy(a).log_softmax(dim).numpy(),
                                np.log(np_softmax(a.astype(np.float64), dim)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(minidl.from_numpy(a).logsumexp(dim).numpy(),
+                               np_logsumexp(a.astype(np.float64), dim), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -531,3 +533,21 @@ def test_result_collections_namedtuple_compat():
     r = minidl.max(minidl.tensor([[1.0, 2.0]]), 1, keepdim=True)
     v, i = r
     assert tuple(v.shape) == (1, 1) and isinstance(r, collections.abc.Sequence)
+
+
+def test_reductions_of_broadcast_gradients():
+    # the engine sums broadcast gradients (stride-0 views) back to each input's shape with sum
+    a = RNG.standard_normal((5, 3))
+    b = RNG.standard_normal((3,))
+    x, w = to_t(a, requires_grad=True), to_t(b, requires_grad=True)
+    ((x * 2.0 + w).softmax(1) * to_t(a)).sum().backward()
+    y = np_softmax(a * 2 + b, 1)
+    g = y * (a - (a * y).sum(1, keepdims=True))
+    np.testing.assert_allclose(w.grad.numpy(), g.sum(0), rtol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * g, rtol=1e-10)
+    c = to_t(RNG.standard_normal((4, 1, 6)), requires_grad=True)
+    d = to_t(RNG.standard_normal((1, 3, 1)), requires_grad=True)
+    (c + d).max(1).values.sum().backward()
+    assert tuple(c.grad.shape) == (4, 1, 6) and tuple(d.grad.shape) == (1, 3, 1)
+    np.testing.assert_allclose(c.grad.numpy(), np.ones((4, 1, 6)))
+    np.testing.assert_allclose(d.grad.numpy().sum(), 24.0)

@@ -4,6 +4,7 @@
 // +-1000 neither overflow nor lose every digit), and softmax / log_softmax run as one
 // fused kernel along `dim`: max, sum of exponentials and the output, without temporaries.
 // exp is vectorised with xsimd; it dominates the cost.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -231,7 +232,50 @@ Tensor softmax_impl(const Tensor& x, int64_t dim) {
   return y;
 }
 
-// exp(x - shift[o]) summed per output (logsumexp's second pass).
+// logsumexp along one dim into y (x's shape with dim of size 1): the softmax kernel's
+// first half, with the vectorised exp. `shift` is the max, or 0 where the max is infinite.
+template <class T>
+void logsumexp_kernel(const Tensor& x, Tensor& y, int64_t dim) {
+  const T* px = x.data<T>();
+  T* py = y.data<T>();
+  std::array<Strides, 2> st{x.strides(), rloops::line_strides(y, x.shape(), dim)};
+  rloops::along_dim<2>(x.shape(), dim, st, 8, [&](const Off& off, int64_t n, const Off& si, int64_t R, const Off& sr) {
+    const T* xp = px + off[0];
+    T* yp = py + off[1];
+    T tmp[kMaxBlock];
+    if (si[0] == 1 && n > 1) {
+      T m[kMaxBlock];
+      double s[kMaxBlock] = {};
+      block_max(xp, n, R, sr[0], m);
+      for (int64_t j = 0; j < n; ++j) m[j] = std::isinf(m[j]) ? T(0) : m[j];
+      for (int64_t r = 0; r < R; ++r) {
+        exp_sub(xp + r * sr[0], m, 1, tmp, n);
+        for (int64_t j = 0; j < n; ++j) s[j] += tmp[j];
+      }
+      for (int64_t j = 0; j < n; ++j) yp[j * si[1]] = static_cast<T>(std::log(s[j]) + m[j]);
+      return;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      const T* xl = xp + j * si[0];
+      const int64_t sx = sr[0];
+      T m = line_max(xl, R, sx);
+      m = std::isinf(m) ? T(0) : m;
+      double s = 0;
+      if (sx == 1) {
+        for (int64_t c = 0; c < R; c += kMaxBlock) {
+          const int64_t len = std::min(kMaxBlock, R - c);
+          exp_sub(xl + c, &m, 0, tmp, len);
+          s += sum_contig(tmp, len);
+        }
+      } else {
+        for (int64_t r = 0; r < R; ++r) s += std::exp(xl[r * sx] - m);
+      }
+      yp[j * si[1]] = static_cast<T>(std::log(s) + m);
+    }
+  });
+}
+
+// exp(x - shift[o]) summed per output (logsumexp's second pass over several dims).
 template <class T>
 struct ExpSumOp {
   using A = double;
@@ -266,8 +310,12 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
     if (!mask[i] || keepdim) out_shape.push_back(kd.back());
   }
   Tensor y = Tensor::empty(kd, d);
+  int64_t n_reduced = 0, one_dim = 0;
+  for (int64_t i = 0; i < xf.dim(); ++i)
+    if (mask[i]) ++n_reduced, one_dim = i;
   dispatch_floating(d, "logsumexp", [&](auto tag) {
     using T = typename decltype(tag)::type;
+    if (n_reduced == 1 && xf.shape()[one_dim] > 0) return logsumexp_kernel<T>(xf, y, one_dim);
     const std::vector<T> m = rloops::reduce<T>(xf, mask, MaxOp<T>{});
     // Shift by the max, except where it is infinite: all -inf gives log(0) = -inf and a
     // +inf element gives inf, instead of inf - inf = NaN.
