@@ -485,8 +485,10 @@ def test_repeated_dims_and_bad_types():
 
 # ---------------------------------------------------------------- large tensors (parallel paths)
 
+# all-reduce, last dim, leading dims, few outputs (the reduced range cut into chunks,
+# across row boundaries for (50, 3, 3001)), a middle dim
 BIG = [((2_000_003,), None), ((1000, 1001), 1), ((1000, 1001), 0), ((250_000, 4), 0), ((4, 250_000), 1),
-       ((64, 33, 513), (0, 2)), ((8, 64, 2049), 1)]
+       ((64, 33, 513), (0, 2)), ((50, 3, 3001), (0, 2)), ((8, 64, 2049), 1)]
 
 
 @pytest.mark.parametrize("shape,dim", BIG)
