@@ -17,6 +17,10 @@ from ._C import (  # noqa: F401  (re-exported)
 from ._tensor import tensor, as_tensor  # noqa: F401
 
 # -- reductions and softmax (reduce area) --
+from ._C import (  # noqa: F401, A004  (max, min, sum, any, all shadow builtins, as in torch)
+    sum, mean, var, std, max, min, argmax, argmin, logsumexp, softmax, log_softmax, any, all,
+    return_types,
+)
 
 # -- shape ops and indexing (shape/index area) --
 
