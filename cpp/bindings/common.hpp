@@ -2,6 +2,8 @@
 // shapes, dims) and the registration functions each file defines.
 // Bindings stay thin: no logic a C++ user of the engine would miss.
 #pragma once
+#include <optional>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -36,6 +38,13 @@ void bind_reduce(py::module_& m);
 void bind_shape(py::module_& m);
 void bind_index(py::module_& m);
 void bind_linalg(py::module_& m);
+
+// Kernels on big tensors run without the GIL, so other Python threads keep going.
+// Small ones keep it: releasing and re-taking it costs more than the work.
+struct MaybeRelease {
+  std::optional<py::gil_scoped_release> r;
+  explicit MaybeRelease(int64_t numel) { if (numel >= 16384) r.emplace(); }
+};
 
 // The bound Tensor class, for binding files that add methods to it.
 py::class_<Tensor>& tensor_class();

@@ -10,13 +10,6 @@ namespace {
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
 using UnaryFn = Tensor (*)(const Tensor&);
 
-// Kernels on big tensors run without the GIL, so other Python threads keep going.
-// Small ones keep it: releasing costs more than the work.
-struct MaybeRelease {
-  std::optional<py::gil_scoped_release> r;
-  explicit MaybeRelease(int64_t numel) { if (numel >= 16384) r.emplace(); }
-};
-
 py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
 
 template <BinaryFn F>

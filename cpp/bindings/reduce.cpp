@@ -8,13 +8,6 @@ namespace minidl::bind {
 
 namespace {
 
-// Kernels on big tensors run without the GIL, so other Python threads keep going.
-// (The same struct as in elementwise.cpp; it belongs in common.hpp.)
-struct MaybeRelease {
-  std::optional<py::gil_scoped_release> r;
-  explicit MaybeRelease(int64_t numel) { if (numel >= 16384) r.emplace(); }
-};
-
 int64_t parse_dim(py::handle h, const char* fn) {
   if (!py::isinstance<py::int_>(h) || PyBool_Check(h.ptr()))
     throw TypeError(str(fn, "(): dim must be an int, got ", py::repr(h).cast<std::string>()));
