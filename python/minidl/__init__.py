@@ -21,6 +21,7 @@ from ._tensor import tensor, as_tensor  # noqa: F401
 # -- shape ops and indexing (shape/index area) --
 
 # -- linear algebra (linalg area) --
+from ._C import matmul, mm, bmm, dot  # noqa: F401
 
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled  # noqa: F401
 from . import autograd  # noqa: F401
