@@ -31,7 +31,9 @@ def randn(shape, dtype):
 
 def tol(dtype, k=K):
     # float32 products of k terms: rounding grows with k; NumPy's sum order differs from BLAS's
-    return dict(rtol=1e-5 * max(k, 8), atol=1e-5 * max(k, 8)) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    if dtype == np.float32:
+        return dict(rtol=1e-5 * max(k, 8), atol=1e-5 * max(k, 8))
+    return dict(rtol=1e-12, atol=1e-12)
 
 
 def check(a, b, dtype=None):
@@ -110,6 +112,7 @@ def views(dtype):
         ("batched transpose", np.swapaxes(r((4, K, M)), -1, -2), r((N, K)).T),
         ("strided vectors", vec[::3], wide_b[:K, 1]),
         ("vector times transposed", vec[1::3], base_b.T),
+        ("transposed times vector", base_a.T, vec[2::3]),
         # stride-0 rows: no unit stride, so this one must be copied before gemm
         ("broadcast rows", as_strided(row, shape=(M, K), strides=(0, row.strides[1])), base_b.T),
         # stride-0 batch dim: every batch entry reads the same matrix, no copy needed
@@ -119,7 +122,7 @@ def views(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-@pytest.mark.parametrize("case", range(9))
+@pytest.mark.parametrize("case", range(10))
 def test_non_contiguous_operands(case, dtype):
     name, a, b = views(dtype)[case]
     ta, tb = minidl.from_numpy(a), minidl.from_numpy(b)
@@ -227,7 +230,8 @@ def test_gradient_with_one_side_requiring_grad():
 
 
 def test_gradient_values_match_formula():
-    a_np, b_np, g_np = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 5)), RNG.standard_normal((2, 3, 5))
+    a_np, b_np = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 5))
+    g_np = RNG.standard_normal((2, 3, 5))
     a, b = leaf(a_np), leaf(b_np)
     (a @ b).backward(minidl.from_numpy(g_np))
     np.testing.assert_allclose(a.grad.numpy(), g_np @ b_np.T, rtol=1e-12, atol=1e-12)
@@ -250,7 +254,8 @@ def test_mixed_dtype_gradients_have_input_dtypes():
 def test_grad_fn_names(sa, sb, name):
     out = leaf(RNG.standard_normal(sa)) @ leaf(RNG.standard_normal(sb))
     assert out.grad_fn.name() == name
-    assert not (minidl.from_numpy(RNG.standard_normal(sa)) @ minidl.from_numpy(RNG.standard_normal(sb))).requires_grad
+    plain = minidl.from_numpy(RNG.standard_normal(sa)) @ minidl.from_numpy(RNG.standard_normal(sb))
+    assert not plain.requires_grad and plain.grad_fn is None
 
 
 def test_no_grad_records_nothing():
@@ -264,7 +269,8 @@ def test_no_grad_records_nothing():
 
 def test_mm_bmm_dot_match_numpy():
     a, b = randn((M, K), np.float64), randn((K, N), np.float64)
-    np.testing.assert_allclose(minidl.mm(minidl.from_numpy(a), minidl.from_numpy(b)).numpy(), a @ b, rtol=1e-12)
+    out = minidl.mm(minidl.from_numpy(a), minidl.from_numpy(b))
+    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-12)
     np.testing.assert_allclose(minidl.from_numpy(a).mm(minidl.from_numpy(b)).numpy(), a @ b, rtol=1e-12)
     x, y = randn((4, M, K), np.float32), randn((4, K, N), np.float32)
     out = minidl.bmm(minidl.from_numpy(x), minidl.from_numpy(y))
@@ -315,12 +321,15 @@ def T(*shape):
 
 
 @pytest.mark.parametrize("sa,sb,pattern", [
-    ((3, 5), (4, 7), r"\[3, 5\] and \[4, 7\].*size 5 \(dim 1 of the first\) != size 4 \(dim 0 of the second\)"),
+    ((3, 5), (4, 7),
+     r"\[3, 5\] and \[4, 7\].*size 5 \(dim 1 of the first\) != size 4 \(dim 0 of the second\)"),
     ((5,), (4,), r"\[5\] and \[4\].*size 5.*size 4"),
     ((2, 3), (2,), r"\[2, 3\] and \[2\].*size 3.*size 2"),
-    ((4,), (2, 5, 3), r"\[4\] and \[2, 5, 3\].*size 4 \(dim 0 of the first\) != size 5 \(dim 1 of the second\)"),
-    ((2, 3, 4), (3, 4, 5), r"batch dims of shapes \[2, 3, 4\] and \[3, 4, 5\].*size 2 \(dim 0 of the first\) vs "
-                           r"size 3 \(dim 0 of the second\)"),
+    ((4,), (2, 5, 3),
+     r"\[4\] and \[2, 5, 3\].*size 4 \(dim 0 of the first\) != size 5 \(dim 1 of the second\)"),
+    ((2, 3, 4), (3, 4, 5),
+     r"batch dims of shapes \[2, 3, 4\] and \[3, 4, 5\].*size 2 \(dim 0 of the first\) vs "
+     r"size 3 \(dim 0 of the second\)"),
     ((2, 2, 3, 4), (3, 4, 5), r"batch dims.*size 2 \(dim 1 of the first\) vs size 3 \(dim 0 of the second\)"),
 ])
 def test_shape_mismatch_names_both_shapes(sa, sb, pattern):

@@ -88,15 +88,39 @@ std::optional<int64_t> fold_batch(const Matrices& a, const Strides& a_bst, const
 }
 
 // Below this many multiply-adds per matrix, OpenBLAS runs a gemm on one thread anyway
-// (its SMP threshold); minidl then spreads the batch over its own threads instead.
+// (its SMP threshold; 2304 * 4 for gemv); minidl then spreads the batch over its own threads.
 constexpr int64_t kSmallGemm = 64 * 64 * 64;
+constexpr int64_t kSmallGemv = 2304 * 4;
 
 int blas_int(int64_t v, const char* what) {
   MINIDL_CHECK(v <= INT_MAX, ValueError, "matmul: ", what, " ", v, " is too large for BLAS (at most ", INT_MAX, ")");
   return static_cast<int>(v);
 }
 
-// C (contiguous, batch x m x n) = A @ B for float/double, each matrix through cblas ?gemm.
+// One 2-D product C (m x n, row-major, leading dim n) = A @ B, A and B as gemm reads them.
+// A single row or column goes to gemv or dot instead: OpenBLAS's gemm is several times
+// slower on a vector than the matrix-vector routines. inc_a is the step along A's row
+// when m == 1, inc_b the step down B's column when n == 1 (at least 1: blas_layout
+// refused stride 0).
+template <class T>
+void product_2d(int m, int n, int k, const T* A, Layout la, int inc_a, const T* B, Layout lb, int inc_b, T* C) {
+  using cxxblas::StorageOrder;
+  const int lda = static_cast<int>(la.ld), ldb = static_cast<int>(lb.ld);
+  if (m == 1 && n == 1) {
+    cxxblas::dot<int>(k, A, inc_a, B, inc_b, *C);
+  } else if (n == 1) {  // C = A x: A is stored (m x k), or (k x m) when read transposed
+    const bool t = la.trans == Transpose::Trans;
+    cxxblas::gemv<int>(StorageOrder::RowMajor, la.trans, t ? k : m, t ? m : k, T(1), A, lda, B, inc_b, T(0), C, 1);
+  } else if (m == 1) {  // C = B^T a: B is stored (k x n), or (n x k) when read transposed
+    const bool t = lb.trans == Transpose::Trans;
+    cxxblas::gemv<int>(StorageOrder::RowMajor, t ? Transpose::NoTrans : Transpose::Trans, t ? n : k, t ? k : n,
+                       T(1), B, ldb, A, inc_a, T(0), C, 1);
+  } else {
+    cxxblas::gemm<int>(StorageOrder::RowMajor, la.trans, lb.trans, m, n, k, T(1), A, lda, B, ldb, T(0), C, n);
+  }
+}
+
+// C (contiguous, batch x m x n) = A @ B for float/double, one BLAS call per matrix.
 template <class T>
 void gemm_stack(const Tensor& A, const Matrices& a, const Tensor& B, const Matrices& b, Tensor& C, const Shape& batch) {
   const int64_t m = a.rows, k = a.cols, n = b.cols, count = numel_of(batch);
@@ -106,23 +130,27 @@ void gemm_stack(const Tensor& A, const Matrices& a, const Tensor& B, const Matri
   const T* pa = A.data<T>();
   const T* pb = B.data<T>();
   T* pc = C.data<T>();
-  const int in = blas_int(n, "size"), ik = blas_int(k, "size"), ildb = blas_int(lb.ld, "leading dimension");
+  // validated here, outside any parallel region
+  const int in = blas_int(n, "size"), ik = blas_int(k, "size");
+  blas_int(la.ld, "leading dimension");
+  blas_int(lb.ld, "leading dimension");
+  const int inc_a = k == 1 ? 1 : blas_int(a.col_stride, "stride"), inc_b = k == 1 ? 1 : blas_int(b.row_stride, "stride");
 
   if (count > 1 && la.trans == Transpose::NoTrans) {
     if (auto lda = fold_batch(a, a_bst, b_bst, batch)) {
-      cxxblas::gemm<int>(cxxblas::StorageOrder::RowMajor, Transpose::NoTrans, lb.trans, blas_int(count * m, "size"),
-                         in, ik, T(1), pa, blas_int(*lda, "leading dimension"), pb, ildb, T(0), pc, in);
+      const Layout tall{Transpose::NoTrans, blas_int(*lda, "leading dimension")};
+      product_2d<T>(blas_int(count * m, "size"), in, ik, pa, tall, inc_a, pb, lb, inc_b, pc);
       return;
     }
   }
-  const int im = blas_int(m, "size"), ilda = blas_int(la.ld, "leading dimension");
+  const int im = blas_int(m, "size");
   auto one = [&](int64_t i) {
-    cxxblas::gemm<int>(cxxblas::StorageOrder::RowMajor, la.trans, lb.trans, im, in, ik, T(1),
-                       pa + batch_offset(i, batch, a_bst), ilda, pb + batch_offset(i, batch, b_bst), ildb, T(0),
-                       pc + i * m * n, in);
+    product_2d<T>(im, in, ik, pa + batch_offset(i, batch, a_bst), la, inc_a, pb + batch_offset(i, batch, b_bst), lb,
+                  inc_b, pc + i * m * n);
   };
-  if (count > 1 && m * n * k <= kSmallGemm) {
-    parallel_for(count, std::max<int64_t>(1, 4 * kSmallGemm / std::max<int64_t>(1, m * n * k)),
+  const int64_t work = m * n * k;
+  if (count > 1 && work <= (m == 1 || n == 1 ? kSmallGemv : kSmallGemm)) {
+    parallel_for(count, std::max<int64_t>(1, kSmallGemm / std::max<int64_t>(1, work)),
                  [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; ++i) one(i); });
   } else {
     for (int64_t i = 0; i < count; ++i) one(i);  // OpenBLAS threads each product
