@@ -104,6 +104,9 @@ def timed(fn):
     except (AttributeError, NotImplementedError, TypeError) as e:  # an op declared but not there yet
         print(f"    {NOT_AVAILABLE}: {type(e).__name__}: {e}", file=sys.stderr)
         return f"{NOT_AVAILABLE} ({type(e).__name__})"
+    except Exception as e:  # a half-finished op must not stop the other measurements
+        print(f"    error: {type(e).__name__}: {e}", file=sys.stderr)
+        return f"error ({type(e).__name__})"
 
 
 # ---- what minidl has today ----------------------------------------------------------------
