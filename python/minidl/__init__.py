@@ -25,6 +25,7 @@ from ._C import (  # noqa: F401, A004  (max, min, sum, any, all shadow builtins,
 # -- shape ops and indexing (shape/index area) --
 
 # -- linear algebra (linalg area) --
+from ._C import matmul, mm, bmm, dot  # noqa: F401
 
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled  # noqa: F401
 from . import autograd  # noqa: F401
