@@ -121,26 +121,30 @@ fi
 
 # ---- 4. build and install minidl ---------------------------------------------
 say "[4/4] minidl"
-stamp="build/.minidl-installed"  # holds the interpreter the last successful build was for
+# The stamp records what the last successful build was for: the interpreter and the list of
+# Python modules (edits to .py files are live in an editable install; new or removed ones are not).
+stamp="build/.minidl-installed"
+stamp_text() { echo "$PY"; find python -name '*.py' | LC_ALL=C sort; }
 installed_here() {
   (cd / && "$PY" -c "import os, sys, minidl
 sys.exit(not os.path.realpath(minidl.__file__).startswith(os.path.realpath(sys.argv[1])))" "$ROOT/python/minidl") 2>/dev/null
 }
 changed=""
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$PY" ]]; then
-  # C++ and build files, and new or removed Python modules (edits to .py files are live).
-  changed="$(find cpp/include cpp/src cpp/bindings CMakeLists.txt pyproject.toml -newer "$stamp" -print -quit)"
-  [[ -z "$changed" ]] && changed="$(find python -type d -newer "$stamp" -print -quit)"
-else
+if [[ ! -f "$stamp" ]]; then
   changed="no build for $PY yet"
+elif [[ "$(cat "$stamp")" != "$(stamp_text)" ]]; then
+  changed="new interpreter or Python modules"
+else
+  changed="$(find cpp/include cpp/src cpp/bindings CMakeLists.txt pyproject.toml -newer "$stamp" -print -quit)"
 fi
-if [[ -z "$changed" ]] && installed_here; then
+if [[ -z "$changed" ]] && ! installed_here; then changed="$PY does not import this checkout's minidl"; fi
+if [[ -z "$changed" ]]; then
   note "up to date"
 else
   note "building with $CMAKE_BUILD_PARALLEL_LEVEL jobs ($changed)"
   note "a first build takes a few minutes; later ones recompile only what changed"
   mkdir -p build
-  echo "$PY" > "$stamp.new"  # stamped before compiling: edits made during the build count as changes
+  stamp_text > "$stamp.new"  # written before compiling: edits made during the build count as changes
   pip_args=(install --disable-pip-version-check --no-build-isolation --no-deps -e .)
   if [[ "${MINIDL_VERBOSE:-0}" == 1 ]]; then pip_args+=(-v); else pip_args+=(-q); fi
   "$PY" -m pip "${pip_args[@]}"
