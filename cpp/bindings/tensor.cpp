@@ -34,8 +34,9 @@ void bind_tensor(py::module_& m) {
       .value("float64", DType::Float64)
       .value("int64", DType::Int64)
       .value("bool", DType::Bool)
-      .def("__repr__", [](DType d) { return std::string("minidl.") + dtype_name(d); })
-      .def("__str__", [](DType d) { return std::string("minidl.") + dtype_name(d); })
+      // prepend: pybind11's own enum __repr__ would otherwise win ("<dtype.float64: 3>")
+      .def("__repr__", [](DType d) { return std::string("minidl.") + dtype_name(d); }, py::prepend())
+      .def("__str__", [](DType d) { return std::string("minidl.") + dtype_name(d); }, py::prepend())
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
 
