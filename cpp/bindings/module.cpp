@@ -29,4 +29,7 @@ PYBIND11_MODULE(_C, m) {
   bind_shape(m);
   bind_index(m);
   bind_linalg(m);
+  py::module_ nn = m.def_submodule("_nn", "kernels behind minidl.nn.functional");
+  bind_nn_layers(nn);
+  bind_nn_losses(nn);
 }

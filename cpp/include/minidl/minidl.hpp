@@ -6,6 +6,8 @@
 #include "minidl/dtype.hpp"
 #include "minidl/error.hpp"
 #include "minidl/grad_mode.hpp"
+#include "minidl/nn/layers.hpp"
+#include "minidl/nn/losses.hpp"
 #include "minidl/ops/elementwise.hpp"
 #include "minidl/ops/index.hpp"
 #include "minidl/ops/linalg.hpp"

@@ -1,0 +1,2 @@
+"""minidl.nn: modules, layers, activations, losses and initialisation (PyTorch's API)."""
+from . import functional  # noqa: F401
