@@ -19,6 +19,11 @@ from ._tensor import tensor, as_tensor  # noqa: F401
 # -- reductions and softmax (reduce area) --
 
 # -- shape ops and indexing (shape/index area) --
+from ._C import (  # noqa: F401
+    reshape, transpose, swapaxes, swapdims, permute, t, squeeze, unsqueeze, flatten, broadcast_to,
+    narrow, select, split, chunk, unbind, cat, concat, stack,
+    index_select, gather, nonzero, index_add, scatter_add,
+)
 
 # -- linear algebra (linalg area) --
 
