@@ -4,6 +4,8 @@
 // __getitem__ turns the Python index into IndexItems: int, slice, None, Ellipsis, Tensor
 // (int64 or bool), lists / NumPy arrays of ints or bools (copied into tensors), or a tuple
 // of those. A single int or slice skips all that and goes straight to select / slice.
+#include <cmath>
+
 #include "common.hpp"
 
 namespace minidl::bind {
@@ -40,7 +42,14 @@ IndexItem slice_item(PyObject* o) {
 // later changes to the Python object do not change what was indexed).
 IndexItem array_item(py::handle h, size_t pos) {
   py::module_ np = py::module_::import("numpy");
-  py::array a = np.attr("asarray")(h);
+  py::array a;
+  try {
+    a = np.attr("asarray")(h);
+  } catch (const py::error_already_set& e) {  // ragged nested lists
+    if (!e.matches(PyExc_ValueError)) throw;
+    throw TypeError(str("index item ", pos, ": a ", type_name(h), " used as an index must be rectangular, got ",
+                        py::repr(h).cast<std::string>()));
+  }
   const char kind = a.dtype().kind();
   if (kind == 'O')
     throw TypeError(str("index item ", pos, ": a ", type_name(h), " used as an index must hold only ints or only "
@@ -131,7 +140,8 @@ void check_same_dtype(const Tensor& x, const Tensor& src, const char* op) {
 Tensor index_add_to(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
   check_same_dtype(x, source, "index_add");
   Tensor added = index_add(x.shape(), dim, index, source);
-  if (alpha != 1.0) added = mul(added, scalar_like(alpha, true, false, added));
+  // A whole-number alpha keeps an integer tensor integer (as a Python int would).
+  if (alpha != 1.0) added = mul(added, scalar_like(alpha, alpha != std::floor(alpha), false, added));
   return add(x, added);
 }
 

@@ -17,13 +17,14 @@ namespace minidl {
 
 namespace {
 
-// Element offsets, row-major, of every position of a (shape, strides) geometry.
-std::vector<int64_t> offsets_of(const Shape& shape, const Strides& strides) {
-  std::vector<int64_t> out(static_cast<size_t>(numel_of(shape)));
+// f(offset, multi_index) for every position of a (shape, strides) geometry, row-major.
+template <class F>
+void for_each_offset(const Shape& shape, const Strides& strides, const F& f) {
+  const int64_t n = numel_of(shape);
   std::vector<int64_t> idx(shape.size(), 0);
   int64_t off = 0;
-  for (size_t i = 0; i < out.size(); ++i) {
-    out[i] = off;
+  for (int64_t i = 0; i < n; ++i) {
+    f(off, idx);
     for (size_t d = shape.size(); d-- > 0;) {  // odometer step
       off += strides[d];
       if (++idx[d] < shape[d]) break;
@@ -31,7 +32,42 @@ std::vector<int64_t> offsets_of(const Shape& shape, const Strides& strides) {
       idx[d] = 0;
     }
   }
+}
+
+std::vector<int64_t> offsets_of(const Shape& shape, const Strides& strides) {
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(numel_of(shape)));
+  for_each_offset(shape, strides, [&](int64_t off, const std::vector<int64_t>&) { out.push_back(off); });
   return out;
+}
+
+// The offsets of a run of elements (the inner dims an index leaves alone): a table, or
+// k * step when evenly spaced, the common case, which the loops below then vectorise.
+struct Run {
+  std::vector<int64_t> table;
+  int64_t step = 1;
+  bool even = true;
+  int64_t size() const { return static_cast<int64_t>(table.size()); }
+};
+
+Run run_of(const Shape& shape, const Strides& strides) {
+  Run r{offsets_of(shape, strides)};
+  r.step = r.table.size() > 1 ? r.table[1] : 1;
+  for (int64_t k = 0; k < r.size() && r.even; ++k) r.even = r.table[k] == k * r.step;
+  return r;
+}
+
+// f(k, offset of element k) over a run.
+template <class F>
+inline void for_run(const Run& r, const F& f) {
+  const int64_t n = r.size();
+  if (r.even && r.step == 1) {
+    for (int64_t k = 0; k < n; ++k) f(k, k);
+  } else if (r.even) {
+    for (int64_t k = 0, s = r.step; k < n; ++k) f(k, k * s);
+  } else {
+    for (int64_t k = 0; k < n; ++k) f(k, r.table[k]);
+  }
 }
 
 void check_index_dtype(const Tensor& index, const char* op) {
@@ -76,8 +112,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = Tensor::empty(out_shape, x.dtype());
   const Shape outer_shape(x.shape().begin(), x.shape().begin() + d), inner_shape(x.shape().begin() + d + 1, x.shape().end());
   const auto oo = offsets_of(outer_shape, Strides(x.strides().begin(), x.strides().begin() + d));
-  const auto io = offsets_of(inner_shape, Strides(x.strides().begin() + d + 1, x.strides().end()));
-  const int64_t inner = static_cast<int64_t>(io.size()), sd = x.strides()[d];
+  const Run io = run_of(inner_shape, Strides(x.strides().begin() + d + 1, x.strides().end()));
+  const int64_t inner = io.size(), sd = x.strides()[d];
   const int64_t* pi = idx.data<int64_t>();
   dispatch(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -88,7 +124,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
                    for (int64_t r = r0; r < r1; ++r) {
                      const T* src = px + oo[r / m] + pi[r % m] * sd;
                      T* dst = py + r * inner;
-                     for (int64_t k = 0; k < inner; ++k) dst[k] = src[io[k]];
+                     for_run(io, [&](int64_t k, int64_t o) { dst[k] = src[o]; });
                    }
                  });
   });
@@ -118,7 +154,7 @@ Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Ten
   Tensor y = zeros(shape, src.dtype());
   const Shape outer_shape(shape.begin(), shape.begin() + d), inner_shape(shape.begin() + d + 1, shape.end());
   const auto so = offsets_of(outer_shape, Strides(src.strides().begin(), src.strides().begin() + d));
-  const auto si = offsets_of(inner_shape, Strides(src.strides().begin() + d + 1, src.strides().end()));
+  const std::vector<int64_t> si = offsets_of(inner_shape, Strides(src.strides().begin() + d + 1, src.strides().end()));
   const int64_t outer = static_cast<int64_t>(so.size()), inner = static_cast<int64_t>(si.size());
   const int64_t ssd = src.strides()[d];
   const int64_t* pi = idx.data<int64_t>();
@@ -248,24 +284,32 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const T
 }
 
 // (n, ndim) int64 coordinates of the non-zero elements, in row-major order.
+// Two passes (count, then fill), each walking rows of the last dim.
 Tensor nonzero(const Tensor& x) {
-  const auto offs = offsets_of(x.shape(), x.strides());
   const int64_t nd = x.dim();
+  if (nd == 0) return dispatch(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    return Tensor::empty({*x.data<T>() != T(0) ? 1 : 0, 0}, DType::Int64);
+  });
+  const Shape outer(x.shape().begin(), x.shape().end() - 1);
+  const Strides outer_st(x.strides().begin(), x.strides().end() - 1);
+  const int64_t inner = x.shape().back(), s = x.strides().back();
   return dispatch(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
     int64_t count = 0;
-    for (int64_t o : offs) count += px[o] != T(0);
+    for_each_offset(outer, outer_st, [&](int64_t o, const std::vector<int64_t>&) {
+      for (int64_t k = 0; k < inner; ++k) count += px[o + k * s] != T(0);
+    });
     Tensor out = Tensor::empty({count, nd}, DType::Int64);
     int64_t* po = out.data<int64_t>();
-    std::vector<int64_t> idx(nd, 0);
-    for (int64_t o : offs) {
-      if (px[o] != T(0)) po = std::copy(idx.begin(), idx.end(), po);
-      for (int64_t d = nd; d-- > 0;) {
-        if (++idx[d] < x.shape()[d]) break;
-        idx[d] = 0;
-      }
-    }
+    for_each_offset(outer, outer_st, [&](int64_t o, const std::vector<int64_t>& idx) {
+      for (int64_t k = 0; k < inner; ++k)
+        if (px[o + k * s] != T(0)) {
+          po = std::copy(idx.begin(), idx.end(), po);
+          *po++ = k;
+        }
+    });
     return out;
   });
 }
@@ -277,8 +321,9 @@ Tensor nonzero(const Tensor& x) {
 namespace {
 
 struct AdvIndex {
-  int64_t dim;  // the dim of the basic view it indexes
-  Tensor idx;   // int64, possibly negative; undefined in geometry-only mode
+  int64_t dim;    // the dim of the basic view it indexes
+  int64_t x_dim;  // the same dim counted in x (for error messages)
+  Tensor idx;     // int64, possibly negative; undefined in geometry-only mode
 };
 
 struct BasicResult {
@@ -328,7 +373,7 @@ BasicResult apply_basic(const Tensor& x, const std::vector<IndexItem>& items, bo
   const int64_t fill = x.dim() - consumed_dims(x, items);
   const bool adv_mode = has_tensor_index(items);
   BasicResult r{x, {}, true};
-  int64_t d = 0, last_adv_item = -1;
+  int64_t d = 0, xd = 0, last_adv_item = -1;  // the next dim of the view, and of x
   auto note_adv = [&](size_t p) {
     if (last_adv_item >= 0 && last_adv_item + 1 != static_cast<int64_t>(p)) r.adjacent = false;
     last_adv_item = static_cast<int64_t>(p);
@@ -338,29 +383,35 @@ BasicResult apply_basic(const Tensor& x, const std::vector<IndexItem>& items, bo
     switch (it.kind) {
       case IndexItem::Int:
         if (!adv_mode) {
+          const int64_t n = r.v.shape()[d];
+          MINIDL_CHECK(it.value >= -n && it.value < n, IndexError, "index ", it.value,
+                       " is out of range for dimension ", xd, " with size ", n);
           r.v = select(r.v, d, it.value);
+          ++xd;
           break;
         }
         note_adv(p);
-        r.adv.push_back({d++, geometry_only ? Tensor() : scalar_tensor(static_cast<double>(it.value), DType::Int64)});
+        r.adv.push_back({d++, xd++, geometry_only ? Tensor() : scalar_tensor(static_cast<double>(it.value), DType::Int64)});
         break;
-      case IndexItem::Slice: r.v = slice(r.v, d++, it.start, it.stop, it.step); break;
+      case IndexItem::Slice: r.v = slice(r.v, d++, it.start, it.stop, it.step); ++xd; break;
       case IndexItem::None: r.v = unsqueeze(r.v, d++); break;
-      case IndexItem::Ellipsis: d += fill; break;
+      case IndexItem::Ellipsis: d += fill; xd += fill; break;
       case IndexItem::TensorIndex: {
         note_adv(p);
         const Tensor& t = it.tensor;
         if (t.dtype() == DType::Int64) {
-          r.adv.push_back({d++, t});
+          r.adv.push_back({d++, xd++, t});
           break;
         }
         for (int64_t j = 0; j < t.dim(); ++j)
           MINIDL_CHECK(t.shape()[j] == r.v.shape()[d + j], IndexError, "the shape of the mask ", shape_str(t.shape()),
                        " at index item ", p, " does not match the shape of the indexed tensor ",
-                       shape_str(r.v.shape()), " at dim ", d + j);
+                       shape_str(x.shape()), " at dim ", xd + j);
         const Tensor nz = geometry_only ? Tensor() : nonzero(t);
-        for (int64_t j = 0; j < t.dim(); ++j) r.adv.push_back({d + j, geometry_only ? Tensor() : select(nz, 1, j)});
+        for (int64_t j = 0; j < t.dim(); ++j)
+          r.adv.push_back({d + j, xd + j, geometry_only ? Tensor() : select(nz, 1, j)});
         d += t.dim();
+        xd += t.dim();
         break;
       }
     }
@@ -373,7 +424,8 @@ BasicResult apply_basic(const Tensor& x, const std::vector<IndexItem>& items, bo
 // broadcast index shape and i, k the view's other dims before and after it.
 struct Plan {
   Shape result_shape;
-  std::vector<int64_t> rb, b, ra;
+  std::vector<int64_t> rb, b;
+  Run ra;
 };
 
 Plan make_plan(const BasicResult& real, const std::vector<Tensor>& wrapped, const Shape& bshape, const Tensor& geom) {
@@ -394,7 +446,7 @@ Plan make_plan(const BasicResult& real, const std::vector<Tensor>& wrapped, cons
   p.result_shape.insert(p.result_shape.end(), bshape.begin(), bshape.end());
   p.result_shape.insert(p.result_shape.end(), sa.begin(), sa.end());
   p.rb = offsets_of(sb, tb);
-  p.ra = offsets_of(sa, ta);
+  p.ra = run_of(sa, ta);
   p.b.assign(static_cast<size_t>(numel_of(bshape)), geom.offset());
   for (size_t a = 0; a < real.adv.size(); ++a) {
     const int64_t* pi = wrapped[a].data<int64_t>();
@@ -419,7 +471,7 @@ std::vector<Tensor> prepare_adv(const BasicResult& real, Shape& bshape) {
   for (const auto& a : real.adv) {
     const int64_t n = real.v.shape()[a.dim];
     Tensor idx = contiguous(a.idx);
-    check_bounds(idx, n, true, "", a.dim);
+    check_bounds(idx, n, true, "", a.x_dim);
     Tensor w = clone(expand(idx, bshape));
     int64_t* pw = w.data<int64_t>();
     for (int64_t i = 0, m = w.numel(); i < m; ++i) pw[i] += pw[i] < 0 ? n : 0;
@@ -451,7 +503,7 @@ AdvIndexing plan_advanced(const Tensor& x, const std::vector<IndexItem>& items, 
     int64_t* out = r.positions.data<int64_t>();
     for (int64_t i : pp.rb)
       for (int64_t j : pp.b)
-        for (int64_t k : pp.ra) *out++ = i + j + k;
+        for (int64_t k : pp.ra.table) *out++ = i + j + k;
   }
   return r;
 }
@@ -459,12 +511,13 @@ AdvIndexing plan_advanced(const Tensor& x, const std::vector<IndexItem>& items, 
 // f(storage_offset, result_position) over every element of a plan.
 template <class F>
 void walk_plan(const Plan& p, bool parallel, const F& f) {
-  const int64_t nb = static_cast<int64_t>(p.b.size()), na = static_cast<int64_t>(p.ra.size());
+  const int64_t nb = static_cast<int64_t>(p.b.size()), na = p.ra.size();
   const int64_t rows = static_cast<int64_t>(p.rb.size()) * nb;
   auto body = [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t base = p.rb[r / nb] + p.b[r % nb];
-      for (int64_t k = 0; k < na; ++k) f(base + p.ra[k], r * na + k);
+      const int64_t out = r * na;
+      for_run(p.ra, [&](int64_t k, int64_t off) { f(base + off, out + k); });
     }
   };
   if (parallel) parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(na, 1)), body);
@@ -513,8 +566,12 @@ void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& va
                  "minidl's autograd; use an out-of-place op or clone() first");
   }
   auto check_shape = [&](const Shape& target) {
-    const Shape b = broadcast_shapes(value.shape(), target);
-    MINIDL_CHECK(b == target, ValueError, "shape mismatch: value tensor of shape ", shape_str(value.shape()),
+    bool ok = value.dim() <= static_cast<int64_t>(target.size());
+    for (int64_t i = 1; ok && i <= value.dim(); ++i) {
+      const int64_t have = value.shape()[value.dim() - i];
+      ok = have == 1 || have == target[target.size() - i];
+    }
+    MINIDL_CHECK(ok, ValueError, "shape mismatch: value tensor of shape ", shape_str(value.shape()),
                  " cannot be broadcast to indexing result of shape ", shape_str(target));
   };
   if (!has_tensor_index(items)) {
