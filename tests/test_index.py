@@ -232,6 +232,18 @@ def test_setitem_values_from_lists_and_arrays():
     check(x, a)
 
 
+def test_setitem_drops_leading_ones_of_the_value():
+    x = minidl.zeros(2, 3)
+    x[1, 2] = minidl.tensor([[4.5]])
+    x[0] = minidl.tensor([[[1.0, 2.0, 3.0]]])
+    check(x, np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 4.5]], np.float32))
+    v = leaf(np.array([[2.0]]))
+    y = leaf(np.zeros((2, 3))) * 1.0
+    y[:, [0, 1]] = v
+    y.backward(minidl.ones(2, 3, dtype=minidl.float64))
+    np.testing.assert_array_equal(v.grad.numpy(), [[4.0]])
+
+
 def test_setitem_last_write_wins_on_repeated_indices():
     x = minidl.zeros(4)
     x[[1, 1, 1]] = minidl.tensor([1.0, 2.0, 3.0])
@@ -567,3 +579,20 @@ def test_large_tensors_on_the_threaded_paths():
         check(y, b)
     finally:
         minidl.set_num_threads(threads)
+
+
+def test_setitem_into_integer_tensor_records_no_gradient():
+    x = minidl.zeros(3, dtype=minidl.int64)
+    v = leaf(np.array([2.7]))
+    x[1] = v
+    assert not x.requires_grad and x.grad_fn is None
+    check(x, np.array([0, 2, 0]))
+
+
+def test_index_modified_after_use_is_caught_in_backward():
+    x = leaf(sample((4, 3)))
+    idx = minidl.tensor([0, 2])
+    y = minidl.index_select(x, 0, idx)
+    idx[0] = 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward(minidl.ones(2, 3, dtype=minidl.float64))

@@ -129,8 +129,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
                  });
   });
   if (any_requires_grad({&x}))
-    record("IndexSelectBackward0", {x}, y, [shape = x.shape(), d, idx](const Tensor& g, const Node&) -> Grads {
-      return {index_add(shape, d, idx, g)};
+    record("IndexSelectBackward0", {x}, y, [shape = x.shape(), d, si = SavedTensor(idx)](const Tensor& g, const Node&) -> Grads {
+      return {index_add(shape, d, si.get(), g)};
     });
   return y;
 }
@@ -176,8 +176,8 @@ Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Ten
     });
   });
   if (any_requires_grad({&src}))
-    record("IndexAddBackward0", {src}, y, [d, idx](const Tensor& g, const Node&) -> Grads {
-      return {index_select(g, d, idx)};
+    record("IndexAddBackward0", {src}, y, [d, si = SavedTensor(idx)](const Tensor& g, const Node&) -> Grads {
+      return {index_select(g, d, si.get())};
     });
   return y;
 }
@@ -237,8 +237,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     });
   });
   if (any_requires_grad({&x}))
-    record("GatherBackward0", {x}, y, [shape = x.shape(), d, idx](const Tensor& g, const Node&) -> Grads {
-      return {scatter_add(shape, d, idx, g)};
+    record("GatherBackward0", {x}, y, [shape = x.shape(), d, si = SavedTensor(idx)](const Tensor& g, const Node&) -> Grads {
+      return {scatter_add(shape, d, si.get(), g)};
     });
   return y;
 }
@@ -277,8 +277,8 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const T
     });
   });
   if (any_requires_grad({&src}))
-    record("ScatterAddBackward0", {src}, y, [d, idx](const Tensor& g, const Node&) -> Grads {
-      return {gather(g, d, idx)};
+    record("ScatterAddBackward0", {src}, y, [d, si = SavedTensor(idx)](const Tensor& g, const Node&) -> Grads {
+      return {gather(g, d, si.get())};
     });
   return y;
 }
@@ -550,13 +550,18 @@ Tensor index(const Tensor& x, const std::vector<IndexItem>& items) {
 }
 
 // x[items] = value               d x_old = g with the written part zeroed,  d value = g[items]
-void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& value) {
-  MINIDL_CHECK(value.defined(), ValueError, "index_put_: the value is undefined");
+void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& value_in) {
+  MINIDL_CHECK(value_in.defined(), ValueError, "index_put_: the value is undefined");
+  // Leading size-1 dims of the value are dropped, as PyTorch does: x[1] = tensor([2.5]) works.
+  size_t ones = 0;
+  while (ones < value_in.shape().size() && value_in.shape()[ones] == 1) ++ones;
+  const Tensor value = ones ? view(value_in, Shape(value_in.shape().begin() + ones, value_in.shape().end())) : value_in;
   for (size_t d = 0; d < x.shape().size(); ++d)
     MINIDL_CHECK(!(x.strides()[d] == 0 && x.shape()[d] > 1), Error,
                  "index_put_: unsupported operation: more than one element of the written-to tensor refers to a "
                  "single memory location (it was made by expand()); clone() it first");
-  const bool rec = any_requires_grad({&x, &value});
+  // Into an integer or bool tensor the value is cast, which has no gradient.
+  const bool rec = is_floating(x.dtype()) && any_requires_grad({&x, &value});
   if (rec) {
     MINIDL_CHECK(!(x.is_leaf() && x.impl()->requires_grad), Error,
                  "index_put_: a leaf Variable that requires grad is being used in an in-place operation. Wrap "
@@ -571,7 +576,7 @@ void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& va
       const int64_t have = value.shape()[value.dim() - i];
       ok = have == 1 || have == target[target.size() - i];
     }
-    MINIDL_CHECK(ok, ValueError, "shape mismatch: value tensor of shape ", shape_str(value.shape()),
+    MINIDL_CHECK(ok, ValueError, "shape mismatch: value tensor of shape ", shape_str(value_in.shape()),
                  " cannot be broadcast to indexing result of shape ", shape_str(target));
   };
   if (!has_tensor_index(items)) {
