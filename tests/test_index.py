@@ -47,13 +47,15 @@ def to_minidl_index(idx):
 
 A3 = sample((4, 5, 6))
 BASIC = [0, -1, 3, (1, 2), (-1, -2, -3), slice(None), slice(1, 3), slice(None, None, 2), slice(-3, None),
-         slice(1, -1, 3), slice(10, 20), slice(-20, 2), slice(3, 1), (slice(None), 2), (Ellipsis, 1), (1, Ellipsis),
+         slice(1, -1, 3), slice(10, 20), slice(-20, 2), slice(3, 1), (slice(None), 2), (Ellipsis, 1),
+         (1, Ellipsis),
          (None,), (None, 1, None), (Ellipsis, None), (slice(None), None, slice(1, 4, 2)), (), Ellipsis,
          (1, slice(None), -2), (slice(2, None), Ellipsis, slice(None, None, 4)), (None, Ellipsis, None)]
 ADVANCED = [[0, 2], [-1, 0, 0], (slice(None), [1, 3]), ([0, 1], [2, 3]), ([[0], [3]], [1, 2, 4]),
             (slice(None), [0, 1], [2, 3]), ([0, 1], slice(None), [2, 3]), (0, slice(None), [1, 5]),
             (slice(1, 3), 2, [0, -1]), (Ellipsis, [1, 2]), ([1, 2], Ellipsis, [0, 5]), ([0, 1], None, [1, 2]),
-            (None, [0, 1], [1, 2]), (np.array([[1, 2], [3, 0]]),), (slice(None), np.array([], dtype=np.int64)),
+            (None, [0, 1], [1, 2]), (np.array([[1, 2], [3, 0]]),),
+            (slice(None), np.array([], dtype=np.int64)),
             ([], ), ([0, 0, 0],), (2, [1, 1], slice(None, None, 2)), (A3 > 0,), (A3[..., 0] > 0,),
             (slice(None), A3[0, :, 0] > 0), (A3[:, 0, 0] > 0, 1), (A3[:, :, 0] > 0, 2),
             (slice(None), A3[0] > 0), (A3[:, 0, 0] > 0, slice(None), 0)]
@@ -136,7 +138,8 @@ def _random_index(rng, shape, unique=False):
             used_ellipsis = True
             items.append(Ellipsis)
             if dim < len(shape) and rng.random() < 0.5:   # one item on the last dim after it
-                items.append(int(rng.integers(-shape[-1], shape[-1])) if rng.random() < 0.5 else slice(1, None, 2))
+                n_last = shape[-1]
+                items.append(int(rng.integers(-n_last, n_last)) if rng.random() < 0.5 else slice(1, None, 2))
             break
         elif kind == "array":
             k = int(rng.integers(1, n + 1))
@@ -278,9 +281,10 @@ def test_setitem_from_overlapping_self():
 # ---- gradients -------------------------------------------------------------------
 
 @pytest.mark.parametrize("idx", [
-    1, -2, (1, 2), slice(1, 3), (slice(None), slice(None, None, 2)), (None, 1), (Ellipsis, 2), (slice(None), None, 2),
-    [0, 2, 2, 3], (slice(None), [1, 1, 0]), ([0, 3], slice(None), [4, 0]), ([[0], [1]], [2, 0]),
-    (1, [0, 2], slice(1, None, 3)), ([0, 2], None, [1, 1]), A3[:, 0, 0] > 0, (slice(None), np.array([True, False, True])),
+    1, -2, (1, 2), slice(1, 3), (slice(None), slice(None, None, 2)), (None, 1), (Ellipsis, 2),
+    (slice(None), None, 2), [0, 2, 2, 3], (slice(None), [1, 1, 0]), ([0, 3], slice(None), [4, 0]),
+    ([[0], [1]], [2, 0]), (1, [0, 2], slice(1, None, 3)), ([0, 2], None, [1, 1]), A3[:, 0, 0] > 0,
+    (slice(None), np.array([True, False, True])),
     (A3[:, :3, 0] > 0, slice(1, None, 2)),
 ], ids=lambda i: repr(i)[:40])
 @pytest.mark.parametrize("contiguous", [True, False])
@@ -306,8 +310,8 @@ def test_index_grad_fn_names():
     assert minidl.gather(x, 1, minidl.tensor([[0], [1], [2]])).grad_fn.name() == "GatherBackward0"
 
 
-@pytest.mark.parametrize("idx", [1, (slice(None), 2), (slice(1, None), [0, 3]), ([0, 2], [1, 1]), (Ellipsis, None)],
-                         ids=repr)
+@pytest.mark.parametrize("idx", [1, (slice(None), 2), (slice(1, None), [0, 3]), ([0, 2], [1, 1]),
+                                 (Ellipsis, None)], ids=repr)
 def test_setitem_gradients(idx):
     x = leaf(sample((3, 4)))
     shape = sample((3, 4))[idx].shape
@@ -462,7 +466,8 @@ def test_out_of_range_integer_indices():
         x[3, [0]]                                   # an int among advanced indices
     with pytest.raises(IndexError, match="out of range"):
         x[2 ** 70]
-    with pytest.raises(IndexError, match="index_select.*index 3 is out of bounds for dimension 0 with size 3"):
+    with pytest.raises(IndexError, match="index_select.*index 3 is out of bounds for dimension 0 "
+                                         "with size 3"):
         minidl.index_select(x, 0, minidl.tensor([0, 3]))
     with pytest.raises(IndexError, match="out of bounds"):
         minidl.index_select(x, 0, minidl.tensor([-1]))   # as in PyTorch: no negative indices here
@@ -478,8 +483,8 @@ def test_failed_setitem_leaves_tensor_unchanged():
         x[[0, 1], [2, 9]] = 5.0
     with pytest.raises(IndexError):
         x[1, [0, 4]] = 5.0
-    with pytest.raises(ValueError, match=r"shape mismatch: value tensor of shape \[3\] cannot be broadcast to "
-                                         r"indexing result of shape \[2\]"):
+    with pytest.raises(ValueError, match=r"shape mismatch: value tensor of shape \[3\] cannot be "
+                                         r"broadcast to indexing result of shape \[2\]"):
         x[[0, 1], 0] = minidl.zeros(3)
     with pytest.raises(ValueError, match="shape mismatch"):
         x[0] = minidl.zeros(2)
@@ -571,7 +576,8 @@ def test_large_tensors_on_the_threaded_paths():
         check(x.gather(0, mt(gidx)), np.take_along_axis(a, gidx, 0))
         scattered = np.zeros_like(a)
         np.add.at(scattered, (gidx, np.arange(150)[None, :]), a)
-        check(minidl.scatter_add(minidl.zeros(400, 150, dtype=minidl.float64), 0, mt(gidx), x), scattered, rtol=1e-12)
+        zeros = minidl.zeros(400, 150, dtype=minidl.float64)
+        check(minidl.scatter_add(zeros, 0, mt(gidx), x), scattered, rtol=1e-12)
         b = a.copy()
         b[idx[:300], 5:] = 2.5
         y = mt(a)

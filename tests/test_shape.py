@@ -47,8 +47,9 @@ def shares(a, b):
 # ---- view / reshape ------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,new", [((3, 5, 7), (15, 7)), ((3, 5, 7), (-1,)), ((3, 5, 7), (7, -1, 3)),
-                                       ((4, 6), (2, 2, 3, 2)), ((1,), ()), ((), (1, 1)), ((0, 3), (3, 0)), ((0, 3), (-1, 3, 1))])
+@pytest.mark.parametrize("shape,new", [
+    ((3, 5, 7), (15, 7)), ((3, 5, 7), (-1,)), ((3, 5, 7), (7, -1, 3)), ((4, 6), (2, 2, 3, 2)),
+    ((1,), ()), ((), (1, 1)), ((0, 3), (3, 0)), ((0, 3), (-1, 3, 1))])
 def test_view_and_reshape_match_numpy(dtype, shape, new):
     a = sample(shape, dtype)
     x = mt(a)
@@ -97,6 +98,43 @@ def test_view_possible_on_some_non_contiguous_layouts():
     b = np.arange(12.0).reshape(3, 4)
     odd = np.lib.stride_tricks.as_strided(b, shape=(3, 1, 4), strides=(32, 999 * 8, 8))
     check(minidl.from_numpy(odd).view(12), b.reshape(12))
+
+
+def _factorizations(n, rng, parts):
+    """A random shape of `parts` dims (some of size 1) whose product is n."""
+    dims = [1] * parts
+    for p in (2, 3, 5, 7):
+        while n % p == 0:
+            n //= p
+            dims[rng.integers(parts)] *= p
+    return tuple(dims)
+
+
+def test_view_succeeds_exactly_when_numpy_reshape_needs_no_copy():
+    rng = np.random.default_rng(5)
+    base = np.arange(2 * 3 * 4 * 5 * 6, dtype=np.float64).reshape(2, 3, 4, 5, 6)
+    tried = viewed = 0
+    for _ in range(300):
+        a = base.transpose(rng.permutation(5)) if rng.random() < 0.5 else base
+        cut = tuple(slice(None, None, int(rng.choice([1, 2]))) if rng.random() < 0.3 else slice(None)
+                    for _ in range(5))
+        a = a[cut]
+        if rng.random() < 0.3:
+            a = a[:, None]                                  # a size-1 dim with a made-up stride
+        new = _factorizations(a.size, rng, int(rng.integers(1, 6)))
+        r = a.reshape(new)
+        x = minidl.from_numpy(a)
+        tried += 1
+        if np.shares_memory(r, a):
+            viewed += 1
+            v = x.view(new)
+            check(v, r)
+            assert shares(v, x)
+        else:
+            with pytest.raises(RuntimeError, match="view size"):
+                x.view(new)
+            check(x.reshape(new), r)
+    assert 30 < viewed < tried - 30                     # both outcomes were exercised
 
 
 def test_view_reshape_errors():
@@ -337,7 +375,8 @@ def test_stack_matches_numpy(dim):
 
 @pytest.mark.parametrize("pair,expected", [
     ((np.int64, np.float32), np.float32), ((np.bool_, np.int64), np.int64),
-    ((np.float32, np.float64), np.float64), ((np.bool_, np.bool_), np.bool_), ((np.bool_, np.float32), np.float32)])
+    ((np.float32, np.float64), np.float64), ((np.bool_, np.bool_), np.bool_),
+    ((np.bool_, np.float32), np.float32)])
 def test_cat_stack_promote_dtypes(pair, expected):
     a, b = sample((2, 3), pair[0], 1), sample((2, 3), pair[1], 2)
     check(minidl.cat([mt(a), mt(b)], 1), np.concatenate([a, b], 1).astype(expected))
