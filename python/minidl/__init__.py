@@ -23,6 +23,11 @@ from ._C import (  # noqa: F401, A004  (max, min, sum, any, all shadow builtins,
 )
 
 # -- shape ops and indexing (shape/index area) --
+from ._C import (  # noqa: F401
+    reshape, transpose, swapaxes, swapdims, permute, t, squeeze, unsqueeze, flatten, broadcast_to,
+    narrow, select, split, chunk, unbind, cat, concat, stack,
+    index_select, gather, nonzero, index_add, scatter_add,
+)
 
 # -- linear algebra (linalg area) --
 from ._C import matmul, mm, bmm, dot  # noqa: F401

@@ -5,6 +5,8 @@
 #include <numeric>
 
 #include "elementwise_util.hpp"
+#include "minidl/creation.hpp"
+#include "minidl/grad_mode.hpp"
 #include "minidl/ops/reduce.hpp"
 
 namespace minidl {
@@ -41,11 +43,21 @@ Shape infer_shape(const Shape& shape, int64_t numel) {
   return out;
 }
 
-// Strides for viewing (shape, strides) as new_shape without a copy, if possible
-// (the algorithm of NumPy's _attempt_nocopy_reshape). Empty optional when impossible.
-std::optional<Strides> view_strides(const Shape& shape, const Strides& strides, const Shape& new_shape) {
-  if (numel_of(shape) == 0) return contiguous_strides(new_shape);
-  Strides out(new_shape.size(), 0);
+// Strides for viewing (shape, strides) as new_shape without a copy, if possible: the
+// algorithm of NumPy's _attempt_nocopy_reshape. Size-1 dims of the input are dropped first,
+// since their stride is arbitrary (a [1, 6] tensor with strides [1, 1] is still flat).
+// Groups of input dims that multiply to a group of output dims must be contiguous with
+// each other. Empty optional when impossible.
+std::optional<Strides> view_strides(const Shape& shape_in, const Strides& strides_in, const Shape& new_shape) {
+  if (numel_of(shape_in) == 0) return contiguous_strides(new_shape);
+  Shape shape;
+  Strides strides;
+  for (size_t i = 0; i < shape_in.size(); ++i)
+    if (shape_in[i] != 1) {
+      shape.push_back(shape_in[i]);
+      strides.push_back(strides_in[i]);
+    }
+  Strides out(new_shape.size(), 1);
   size_t oi = 0, oj = 1, ni = 0, nj = 1;
   const size_t on = shape.size(), nn = new_shape.size();
   while (ni < nn && oi < on) {
@@ -61,8 +73,19 @@ std::optional<Strides> view_strides(const Shape& shape, const Strides& strides, 
     ni = nj++;
     oi = oj++;
   }
-  // trailing size-1 dims of the new shape
-  for (size_t k = ni; k < nn; ++k) out[k] = 1;
+  // trailing size-1 dims of the new shape: any stride works; the last one keeps it tidy
+  const int64_t last = ni >= 1 ? out[ni - 1] : 1;
+  for (size_t k = ni; k < nn; ++k) out[k] = last;
+  return out;
+}
+
+// The gradient of a view that picks part of x: zeros of x's shape with g written into
+// the picked part (`pick` makes that part of a tensor as a view).
+template <class Pick>
+Tensor embed(const Shape& x_shape, const Tensor& g, const Pick& pick) {
+  Tensor out = zeros(x_shape, g.dtype());
+  Tensor part = pick(out);
+  copy_(part, g);
   return out;
 }
 
@@ -132,6 +155,12 @@ Tensor t(const Tensor& x) {
 }
 
 Tensor mT(const Tensor& x) {
+  MINIDL_CHECK(x.dim() >= 2, ValueError, "tensor.mT is only supported on matrices or batches of matrices, got ",
+               x.dim(), "-D tensor of shape ", shape_str(x.shape()));
+  return transpose(x, -2, -1);
+}
+
+Tensor numpy_T(const Tensor& x) {
   std::vector<int64_t> dims(x.dim());
   std::iota(dims.rbegin(), dims.rend(), 0);
   return permute(x, dims);
@@ -180,13 +209,14 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   Strides st(shape.size(), 0);
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
-      MINIDL_CHECK(shape[i] >= 0, ValueError, "expand: -1 is not allowed in a new leading dimension, got ",
-                   shape_str(shape));
+      MINIDL_CHECK(shape[i] >= 0, ValueError, "expand: the size of a new leading dimension must be given "
+                   "(not ", shape[i], "), got ", shape_str(shape));
       s[i] = shape[i];
       continue;
     }
     const int64_t have = x.shape()[i - lead];
     const int64_t want = shape[i] == -1 ? have : shape[i];
+    MINIDL_CHECK(want >= 0, ValueError, "expand: invalid size ", shape[i], " at dim ", i, " in ", shape_str(shape));
     MINIDL_CHECK(have == want || have == 1, ValueError, "expand: the expanded size of the tensor (", want,
                  ") must match the existing size (", have, ") at non-singleton dimension ", i, ". Target sizes: ",
                  shape_str(shape), ". Tensor sizes: ", shape_str(x.shape()));
@@ -212,5 +242,90 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
+
+// slice: x[start:stop:step] along dim, bounds clamped as Python does
+//                                         dx = zeros(x.shape) with g in the slice
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) {
+  MINIDL_CHECK(x.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor");
+  MINIDL_CHECK(step > 0, ValueError, "step must be greater than zero (got ", step, ")");
+  const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
+  auto clamp_index = [n](std::optional<int64_t> i, int64_t fallback) {
+    if (!i) return fallback;
+    const int64_t v = *i < 0 ? *i + n : *i;  // *i >= INT64_MIN and n >= 0: no overflow
+    return std::min(std::max<int64_t>(v, 0), n);
+  };
+  const int64_t b = clamp_index(start, 0), e = clamp_index(stop, n);
+  const int64_t len = e > b ? (e - b - 1) / step + 1 : 0;
+  Shape s = x.shape();
+  Strides st = x.strides();
+  s[d] = len;
+  st[d] *= step;
+  Tensor y = make_view_of(x, s, st, x.offset() + (len > 0 ? b * x.strides()[d] : 0));
+  if (any_requires_grad({&x}))
+    record("SliceBackward0", {x}, y, [in_shape = x.shape(), d, b, e, step](const Tensor& g, const Node&) -> Grads {
+      return {embed(in_shape, g, [&](const Tensor& z) { return slice(z, d, b, e, step); })};
+    });
+  return y;
+}
+
+// select: x[..., i, ...] at dim, removing it   dx = zeros(x.shape) with g at index i
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  MINIDL_CHECK(x.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor");
+  const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
+  MINIDL_CHECK(index >= -n && index < n, IndexError, "index ", index, " is out of range for dimension ", d,
+               " with size ", n);
+  const int64_t i = index < 0 ? index + n : index;
+  Shape s = x.shape();
+  Strides st = x.strides();
+  s.erase(s.begin() + d);
+  st.erase(st.begin() + d);
+  Tensor y = make_view_of(x, s, st, x.offset() + i * x.strides()[d]);
+  if (any_requires_grad({&x}))
+    record("SelectBackward0", {x}, y, [in_shape = x.shape(), d, i](const Tensor& g, const Node&) -> Grads {
+      return {embed(in_shape, g, [&](const Tensor& z) { return select(z, d, i); })};
+    });
+  return y;
+}
+
+// split / chunk: consecutive slices, so each piece is a view with its own gradient.
+std::vector<Tensor> split_sizes(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
+  MINIDL_CHECK(x.dim() > 0, ValueError, "split: expected at least a 1-dimensional tensor");
+  const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    MINIDL_CHECK(s >= 0, ValueError, "split: split sizes must be non-negative, got ", shape_str(sizes));
+    total += s;
+  }
+  MINIDL_CHECK(total == n, ValueError, "split: split sizes ", shape_str(sizes), " must sum to the size of dim ", d,
+               " (", n, "), but they sum to ", total);
+  std::vector<Tensor> out;
+  int64_t at = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(x, d, at, at + s, 1));
+    at += s;
+  }
+  return out;
+}
+
+std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
+  MINIDL_CHECK(x.dim() > 0, ValueError, "split: expected at least a 1-dimensional tensor");
+  const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
+  MINIDL_CHECK(size > 0 || (size == 0 && n == 0), ValueError, "split: split_size must be positive, got ", size,
+               " for a dim of size ", n);
+  if (n == 0) return {slice(x, d, 0, 0, 1)};
+  std::vector<int64_t> sizes(n / size, size);
+  if (n % size) sizes.push_back(n % size);
+  return split_sizes(x, sizes, d);
+}
+
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+  MINIDL_CHECK(chunks > 0, ValueError, "chunk: chunks must be greater than 0, got ", chunks);
+  MINIDL_CHECK(x.dim() > 0, ValueError, "chunk: expected at least a 1-dimensional tensor");
+  const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
+  // PyTorch's rule: pieces of ceil(n / chunks), so there may be fewer than `chunks`;
+  // an empty dim still gives `chunks` empty pieces.
+  if (n == 0) return split_sizes(x, std::vector<int64_t>(chunks, 0), d);
+  return split(x, (n + chunks - 1) / chunks, d);
+}
 
 }  // namespace minidl

@@ -8,12 +8,15 @@
 
 namespace minidl {
 
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
-// The gradients of the two above: scatter-add into zeros of `shape`.
+// Index tensors are int64 (IndexError otherwise) with values in [0, size) (IndexError
+// naming the index, dim and size, checked before any memory is touched).
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // index: 1-D or 0-D
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);        // index: x's ndim
+// The gradients of the two above: scatter-add into zeros of `shape` (repeated indices sum).
+// index_add: src has `shape` with dim replaced by index.numel(); scatter_add: src has index's shape.
 Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
-Tensor nonzero(const Tensor& x);  // (n, ndim) int64 coordinates
+Tensor nonzero(const Tensor& x);  // (n, ndim) int64 coordinates, row-major order
 
 // One item of an index expression x[a, b, ...].
 struct IndexItem {
@@ -31,8 +34,13 @@ struct IndexItem {
 };
 
 // x[items]: a view when there is no tensor index, a copy (NumPy's advanced indexing) otherwise.
+// With tensor indices, ints count as advanced indices too; all broadcast together and their
+// result dims go where they stand if the advanced items are adjacent, else first. A bool
+// mask stands for the int64 coordinates of its non-zero elements. Negative ints wrap.
 Tensor index(const Tensor& x, const std::vector<IndexItem>& items);
-// x[items] = value (value broadcast to the indexed shape). In place.
+// x[items] = value: value broadcast to the indexed shape (after dropping its leading size-1
+// dims) and cast to x's dtype. In place: bumps the version; with repeated indices the last
+// write wins. Refused on leaves that require grad and on views of tracked tensors.
 void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& value);
 
 }  // namespace minidl
