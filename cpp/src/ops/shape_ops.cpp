@@ -13,11 +13,12 @@ namespace minidl {
 
 namespace {
 
-// A view of x with new geometry. Marks it a view when autograd tracks x, so in-place
-// ops on it are refused (they would bypass x's history).
+// A view of x with new geometry, marked as a view: an in-place op that would record
+// history on it is refused, since the base tensor would never learn of that history
+// (PyTorch rewrites the base's graph for this; minidl keeps autograd simpler).
 Tensor make_view_of(const Tensor& x, Shape shape, Strides strides, int64_t offset) {
   Tensor v = Tensor::make_view(x.storage(), x.dtype(), std::move(shape), std::move(strides), offset);
-  v.impl()->is_view = x.requires_grad() || x.impl()->is_view;
+  v.impl()->is_view = true;
   return v;
 }
 
