@@ -86,7 +86,7 @@ def _as_tensor_value(value):
         arr = arr.astype(np.float32)  # float16 etc.: copy_ casts to the destination's dtype anyway
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
-    return _C.from_numpy(np.ascontiguousarray(arr))
+    return _C.from_numpy(np.asarray(arr, order="C"))  # (ascontiguousarray would make 0-d arrays 1-d)
 
 
 class Module:
