@@ -14,7 +14,8 @@ __all__ = ["BatchNorm1d", "LayerNorm"]
 class _BatchNorm(Module):
     """Shared by the BatchNorm layers; the dims of the input are checked by each subclass."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *,
+                 bias=True):
         super().__init__()
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")
@@ -26,7 +27,10 @@ class _BatchNorm(Module):
         dtype = dtype or _C.dtype.float32
         if affine:
             self.weight = Parameter(_C.ones(num_features, dtype=dtype))
-            self.bias = Parameter(_C.zeros(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_C.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -50,7 +54,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -75,7 +80,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -85,7 +90,8 @@ class BatchNorm1d(_BatchNorm):
     the biased batch variance per feature; the running statistics are updated as
     ``running = (1 - momentum) * running + momentum * batch`` (``running_var`` from the unbiased
     variance). ``eval()``: the running statistics replace the batch ones.
-    ``gamma``/``beta`` are ``weight``/``bias`` (``affine=True``), starting at 1 and 0.
+    ``gamma``/``beta`` are ``weight``/``bias`` (``affine=True``), starting at 1 and 0;
+    ``bias=False`` keeps the scale only.
 
     ``momentum`` is PyTorch's: the weight of the NEW batch. Slides 003's "decay 0.99" is
     ``momentum=0.01``. ``momentum=None`` gives the cumulative (equal-weight) average of all
@@ -133,4 +139,5 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
