@@ -120,6 +120,8 @@ class Module:
     # ---- calling, with hooks ---------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        if not self._forward_pre_hooks and not self._forward_hooks:  # the common case: one call
+            return self.forward(*args, **kwargs)
         for hook in tuple(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
