@@ -102,8 +102,8 @@ class _Encoder:
                 return {kind: [self.node(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
             finally:
                 self.active.discard(id(obj))
-        raise TypeError(f"minidl.save cannot store a {type(obj).__name__} (at {where}); it stores {_SUPPORTED}. "
-                        "To save a model, save its state_dict().")
+        raise TypeError(f"minidl.save cannot store a {type(obj).__name__} (at {where}); "
+                        f"it stores {_SUPPORTED}. To save a model, save its state_dict().")
 
 
 def save(obj, f):
@@ -163,7 +163,8 @@ class _Decoder:
             raw = self.zf.read(member)  # checks the CRC
             arr = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
         except Exception as e:  # noqa: BLE001  (zip, npy and pickle refusals all mean a bad file)
-            raise ValueError(f"{self.name}: array {member} is corrupted or truncated ({type(e).__name__}: {e})") from None
+            raise ValueError(f"{self.name}: array {member} is corrupted or truncated "
+                             f"({type(e).__name__}: {e})") from None
         if arr.dtype != np.dtype(_NP_DTYPES[desc["dtype"]]) or list(arr.shape) != desc.get("shape"):
             self.fail(f"array {member} holds {arr.dtype} {arr.shape}, but the manifest says "
                       f"{desc['dtype']} {tuple(desc.get('shape') or ())}")
@@ -235,9 +236,9 @@ def load(f, map_location=None, weights_only=True):
         names = zf.namelist()
         if MANIFEST not in names:
             if any(n.endswith("data.pkl") for n in names):
-                raise ValueError(f"{name}: this looks like a PyTorch file (torch.save, pickled); minidl does not "
-                                 "unpickle. Load it with torch.load and pass {k: v.numpy() for k, v in sd.items()} "
-                                 "to load_state_dict")
+                raise ValueError(f"{name}: this looks like a PyTorch file (torch.save, pickled); minidl "
+                                 "does not unpickle. Load it with torch.load and pass "
+                                 "{k: v.numpy() for k, v in sd.items()} to load_state_dict")
             raise ValueError(f"{name}: not a minidl file (no {MANIFEST} manifest in the archive)")
         try:
             manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))

@@ -160,8 +160,10 @@ def test_identity_returns_its_input():
     assert repr(nn.Identity()) == "Identity()"
 
 
-needs_flatten = pytest.mark.skipif(not hasattr(minidl.Tensor, "flatten"), reason="Tensor.flatten not built yet")
-needs_reshape = pytest.mark.skipif(not hasattr(minidl.Tensor, "reshape"), reason="Tensor.reshape not built yet")
+needs_flatten = pytest.mark.skipif(not hasattr(minidl.Tensor, "flatten"),
+                                   reason="Tensor.flatten not built yet")
+needs_reshape = pytest.mark.skipif(not hasattr(minidl.Tensor, "reshape"),
+                                   reason="Tensor.reshape not built yet")
 
 
 @needs_flatten

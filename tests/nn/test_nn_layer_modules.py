@@ -15,7 +15,8 @@ F = nn.functional
 
 def has(*names):
     missing = [n for n in names if not hasattr(F, n)]
-    return pytest.mark.skipif(bool(missing), reason=f"minidl.nn.functional.{', '.join(missing)} not built yet")
+    reason = f"minidl.nn.functional.{', '.join(missing)} not built yet"
+    return pytest.mark.skipif(bool(missing), reason=reason)
 
 
 class Recorder:
@@ -129,7 +130,8 @@ def test_batchnorm_bad_input():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 1D input"):
         bn(minidl.zeros(3))
-    with pytest.raises(ValueError, match=r"expected input with 3 features \(dim 1\), got input of shape \(4, 5\)"):
+    with pytest.raises(ValueError, match=r"expected input with 3 features \(dim 1\), got input of shape "
+                                         r"\(4, 5\)"):
         bn(minidl.zeros(4, 5))
     assert int(bn.num_batches_tracked) == 0  # a refused batch is not counted
     with pytest.raises(ValueError, match="momentum"):
@@ -177,7 +179,8 @@ ACTIVATIONS = [
 ]
 
 
-@pytest.mark.parametrize("cls, options, fname, args, kwargs", ACTIVATIONS, ids=[a[0].__name__ for a in ACTIVATIONS])
+@pytest.mark.parametrize("cls, options, fname, args, kwargs", ACTIVATIONS,
+                         ids=[a[0].__name__ for a in ACTIVATIONS])
 def test_activation_delegation(fake, cls, options, fname, args, kwargs):
     rec = fake(fname)
     x = minidl.zeros(2, 3)
@@ -213,13 +216,15 @@ LOSSES = [
     (nn.MSELoss, {"reduction": "sum"}, "mse_loss", 2, {"reduction": "sum"}),
     (nn.L1Loss, {}, "l1_loss", 2, {"reduction": "mean"}),
     (nn.HuberLoss, {"delta": 0.5}, "huber_loss", 2, {"reduction": "mean", "delta": 0.5}),
-    (nn.SmoothL1Loss, {"beta": 0.3, "reduction": "none"}, "smooth_l1_loss", 2, {"reduction": "none", "beta": 0.3}),
+    (nn.SmoothL1Loss, {"beta": 0.3, "reduction": "none"}, "smooth_l1_loss", 2,
+     {"reduction": "none", "beta": 0.3}),
     (nn.BCELoss, {}, "binary_cross_entropy", 2, {"weight": None, "reduction": "mean"}),
     (nn.BCEWithLogitsLoss, {}, "binary_cross_entropy_with_logits", 2,
      {"weight": None, "reduction": "mean", "pos_weight": None}),
     (nn.CrossEntropyLoss, {"ignore_index": 3, "label_smoothing": 0.1}, "cross_entropy", 2,
      {"weight": None, "ignore_index": 3, "reduction": "mean", "label_smoothing": 0.1}),
-    (nn.NLLLoss, {"reduction": "sum"}, "nll_loss", 2, {"weight": None, "ignore_index": -100, "reduction": "sum"}),
+    (nn.NLLLoss, {"reduction": "sum"}, "nll_loss", 2,
+     {"weight": None, "ignore_index": -100, "reduction": "sum"}),
     (nn.KLDivLoss, {"reduction": "batchmean", "log_target": True}, "kl_div", 2,
      {"reduction": "batchmean", "log_target": True}),
     (nn.FocalLoss, {}, "focal_loss", 2, {"gamma": 2.0, "alpha": None, "reduction": "mean"}),
@@ -292,7 +297,8 @@ REPR_CASES = [
     ("Tanh", (), {}), ("Softmax", (), {"dim": 1}), ("LogSoftmax", (), {"dim": -1}), ("SiLU", (), {}),
     ("GELU", (), {}), ("GELU", (), {"approximate": "tanh"}), ("Softplus", (), {}), ("Hardtanh", (), {}),
     ("MSELoss", (), {}), ("MSELoss", (), {"reduction": "sum"}), ("L1Loss", (), {}), ("HuberLoss", (), {}),
-    ("SmoothL1Loss", (), {}), ("BCELoss", (), {}), ("BCEWithLogitsLoss", (), {}), ("CrossEntropyLoss", (), {}),
+    ("SmoothL1Loss", (), {}), ("BCELoss", (), {}), ("BCEWithLogitsLoss", (), {}),
+    ("CrossEntropyLoss", (), {}),
     ("NLLLoss", (), {}), ("KLDivLoss", (), {}), ("MultiMarginLoss", (), {}), ("TripletMarginLoss", (), {}),
 ]
 
@@ -351,7 +357,8 @@ def test_linear_wrong_width_names_both_sizes():
 @has("linear")
 def test_note_002_worked_example():
     # 2-2-1 ReLU network with the corrected values of CONVENTIONS.md: z1 = [0.27, 0.59], y = 0.789
-    net = nn.Sequential(nn.Linear(2, 2, dtype=minidl.float64), nn.ReLU(), nn.Linear(2, 1, dtype=minidl.float64))
+    f64 = minidl.float64
+    net = nn.Sequential(nn.Linear(2, 2, dtype=f64), nn.ReLU(), nn.Linear(2, 1, dtype=f64))
     net.load_state_dict({"0.weight": np.array([[0.1, 0.2], [0.3, 0.4]]), "0.bias": np.array([0.1, 0.2]),
                          "2.weight": np.array([[0.5, 0.6]]), "2.bias": np.array([0.3])})
     z1 = {}
@@ -439,7 +446,8 @@ ACT_REFS = [
     (nn.LogSoftmax(dim=1), lambda a: a - np.log(np.exp(a).sum(1, keepdims=True)), "log_softmax"),
     (nn.SiLU(), lambda a: a / (1 + np.exp(-a)), "silu"),
     (nn.GELU(), _gelu, "gelu"),
-    (nn.GELU("tanh"), lambda a: 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3))), "gelu"),
+    (nn.GELU("tanh"), lambda a: 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3))),
+     "gelu"),
     (nn.Softplus(), lambda a: np.log1p(np.exp(a)), "softplus"),
     (nn.Softplus(2.0, 1.0), lambda a: np.where(2 * a > 1, a, np.log1p(np.exp(2 * a)) / 2), "softplus"),
     (nn.Hardtanh(), lambda a: np.clip(a, -1, 1), "hardtanh"),
@@ -472,8 +480,8 @@ def test_cross_entropy_module(reduction):
     z, y, w = rng.standard_normal((6, 4)), rng.integers(0, 4, 6), rng.uniform(0.5, 2, 4)
     per, wy = _ce_ref(z, y, w)
     ref = {"mean": per.sum() / wy.sum(), "sum": per.sum(), "none": per}[reduction]
-    got = nn.CrossEntropyLoss(weight=minidl.from_numpy(w), reduction=reduction)(minidl.from_numpy(z),
-                                                                                 minidl.from_numpy(y))
+    loss = nn.CrossEntropyLoss(weight=minidl.from_numpy(w), reduction=reduction)
+    got = loss(minidl.from_numpy(z), minidl.from_numpy(y))
     np.testing.assert_allclose(got.detach().numpy(), ref, rtol=1e-10)
 
 
@@ -516,8 +524,8 @@ def test_binary_loss_modules():
     assert got == pytest.approx(bce.mean(), rel=1e-10)
     pw = np.array([1.0, 2.0, 3.0])
     ref = -(pw * y * np.log(p) + (1 - y) * np.log(1 - p))
-    got = nn.BCEWithLogitsLoss(pos_weight=minidl.from_numpy(pw), reduction="sum")(minidl.from_numpy(z),
-                                                                                   minidl.from_numpy(y)).item()
+    loss = nn.BCEWithLogitsLoss(pos_weight=minidl.from_numpy(pw), reduction="sum")
+    got = loss(minidl.from_numpy(z), minidl.from_numpy(y)).item()
     assert got == pytest.approx(ref.sum(), rel=1e-10)
 
 

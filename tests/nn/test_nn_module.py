@@ -108,7 +108,8 @@ def test_named_parameters_order_is_pytorchs():
     # own _parameters: so a module's own parameters come before its children's.
     net = Net()
     assert [n for n, _ in net.named_parameters()] == [
-        "scale", "fc1.weight", "fc1.bias", "block.lin.weight", "block.lin.bias", "head.1.weight", "head.1.bias"]
+        "scale", "fc1.weight", "fc1.bias", "block.lin.weight", "block.lin.bias", "head.1.weight",
+        "head.1.bias"]
     assert [n for n, _ in net.named_parameters(recurse=False)] == ["scale"]
     assert [p for p in net.parameters()][1] is net.fc1.weight
     assert [n for n, _ in net.named_parameters(prefix="model")][0] == "model.scale"
@@ -128,7 +129,8 @@ def test_buffers_children_modules():
     assert list(net.buffers())[0] is net.block.running
     assert [n for n, _ in net.named_children()] == ["fc1", "block", "head"]
     assert list(net.children())[1] is net.block
-    assert [n for n, _ in net.named_modules()] == ["", "fc1", "block", "block.lin", "head", "head.0", "head.1"]
+    assert [n for n, _ in net.named_modules()] == [
+        "", "fc1", "block", "block.lin", "head", "head.0", "head.1"]
     assert list(net.modules())[0] is net
     assert net.get_submodule("head.1") is net.head[1]
     assert net.get_parameter("block.lin.bias") is net.block.lin.bias
@@ -320,7 +322,8 @@ def test_zero_grad():
 def test_requires_grad_freezes():
     net = Net()
     assert net.block.requires_grad_(False) is net.block
-    assert [n for n, p in net.named_parameters() if not p.requires_grad] == ["block.lin.weight", "block.lin.bias"]
+    frozen = [n for n, p in net.named_parameters() if not p.requires_grad]
+    assert frozen == ["block.lin.weight", "block.lin.bias"]
     net(x64(3, 4)).sum().backward()
     assert net.block.lin.weight.grad is None and net.fc1.weight.grad is not None
 

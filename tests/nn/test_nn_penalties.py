@@ -37,12 +37,14 @@ def test_values(include_bias, names):
     l1 = lam1 * sum(np.abs(w).sum() for w in ws)
     sq = sum((w ** 2).sum() for w in ws)
     assert F.l1_penalty(net, lam1, include_bias=include_bias).item() == pytest.approx(l1, rel=1e-12)
-    assert F.l2_penalty(net, lam2, include_bias=include_bias).item() == pytest.approx(lam2 / 2 * sq, rel=1e-12)
-    assert F.l2_penalty(net, lam2, include_bias=include_bias, half=False).item() == pytest.approx(lam2 * sq, rel=1e-12)
+    l2 = F.l2_penalty(net, lam2, include_bias=include_bias)
+    assert l2.item() == pytest.approx(lam2 / 2 * sq, rel=1e-12)
+    l2_full = F.l2_penalty(net, lam2, include_bias=include_bias, half=False)
+    assert l2_full.item() == pytest.approx(lam2 * sq, rel=1e-12)
     assert F.elastic_net_penalty(net, lam1, lam2, include_bias=include_bias).item() == pytest.approx(
         l1 + lam2 / 2 * sq, rel=1e-12)
-    assert F.elastic_net_penalty(net, lam1, lam2, include_bias=include_bias, half=False).item() == pytest.approx(
-        l1 + lam2 * sq, rel=1e-12)
+    en = F.elastic_net_penalty(net, lam1, lam2, include_bias=include_bias, half=False)
+    assert en.item() == pytest.approx(l1 + lam2 * sq, rel=1e-12)
 
 
 def test_gradients_are_the_closed_forms():

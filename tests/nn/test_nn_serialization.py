@@ -102,7 +102,8 @@ def test_nested_structures_and_plain_values(tmp_path):
     assert type(got) is dict and list(got) == list(obj)
     assert got["state"][0]["step"] == 3 and got["state"][0]["flag"] is True
     assert bits(got["state"][0]["exp_avg"]) == bits(w)
-    assert got["param_groups"][0]["betas"] == (0.9, 0.999) and isinstance(got["param_groups"][0]["betas"], tuple)
+    betas = got["param_groups"][0]["betas"]
+    assert betas == (0.9, 0.999) and isinstance(betas, tuple)
     assert got["param_groups"][0]["eps"] == 1e-8 and got["param_groups"][0]["name"] is None
     fl = got["floats"]
     assert math.isnan(fl[0]) and fl[1] == math.inf and math.copysign(1, fl[2]) == -1

@@ -162,8 +162,9 @@ def _construct_pair():
     torch = pytest.importorskip("torch")
     ours = nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 8)), ("bn", nn.BatchNorm1d(8)),
                                       ("act", nn.ReLU()), ("fc2", nn.Linear(8, 3, bias=False))]))
-    theirs = torch.nn.Sequential(OrderedDict([("fc1", torch.nn.Linear(4, 8)), ("bn", torch.nn.BatchNorm1d(8)),
-                                              ("act", torch.nn.ReLU()), ("fc2", torch.nn.Linear(8, 3, bias=False))]))
+    tnn = torch.nn
+    theirs = tnn.Sequential(OrderedDict([("fc1", tnn.Linear(4, 8)), ("bn", tnn.BatchNorm1d(8)),
+                                         ("act", tnn.ReLU()), ("fc2", tnn.Linear(8, 3, bias=False))]))
     return torch, ours, theirs
 
 

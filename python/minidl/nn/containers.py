@@ -65,7 +65,8 @@ class Sequential(Module):
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
-            raise TypeError(f"add operator supports only objects of Sequential class, got {type(other).__name__}")
+            raise TypeError("add operator supports only objects of Sequential class, "
+                            f"got {type(other).__name__}")
         return Sequential(*self, *other)
 
     def append(self, module):
@@ -142,7 +143,8 @@ class ModuleList(Module):
 
     def extend(self, modules):
         if not hasattr(modules, "__iter__"):
-            raise TypeError(f"ModuleList.extend should be called with an iterable, but got {type(modules).__name__}")
+            raise TypeError("ModuleList.extend should be called with an iterable, "
+                            f"but got {type(modules).__name__}")
         for m in list(modules):
             self.append(m)
         return self
@@ -231,8 +233,8 @@ class ModuleDict(Module):
             pairs = []
             for j, m in enumerate(modules):
                 if not isinstance(m, (tuple, list)) or len(m) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} should be a (key, module) pair, "
-                                     f"got {type(m).__name__}")
+                    raise ValueError(f"ModuleDict update sequence element #{j} should be a "
+                                     f"(key, module) pair, got {type(m).__name__}")
                 pairs.append(m)
         for key, module in pairs:
             self[key] = module

@@ -31,7 +31,8 @@ class Unflatten(Module):
         if isinstance(unflattened_size, (list, tuple)) and unflattened_size:
             sizes = tuple(operator.index(s) for s in unflattened_size)
         else:
-            raise TypeError(f"unflattened_size must be a non-empty tuple or list of ints, got {unflattened_size!r}")
+            raise TypeError("unflattened_size must be a non-empty tuple or list of ints, "
+                            f"got {unflattened_size!r}")
         self.dim = dim
         self.unflattened_size = sizes
 
@@ -47,7 +48,11 @@ class Unflatten(Module):
             if s != -1:
                 known *= s
         bad = sum(s == -1 for s in sizes) > 1 or any(s < -1 for s in sizes)
-        if bad or (-1 not in sizes and known != shape[d]) or (-1 in sizes and (known == 0 or shape[d] % known)):
+        if -1 in sizes:
+            bad = bad or known == 0 or shape[d] % known != 0
+        else:
+            bad = bad or known != shape[d]
+        if bad:
             raise ValueError(f"Unflatten: unflattened_size {sizes} does not match the size {shape[d]} "
                              f"of dim {self.dim} of the input of shape {shape}")
         if -1 in sizes:

@@ -56,9 +56,10 @@ class Linear(Module):
     def forward(self, input):
         shape = input.shape
         if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) expects "
-                             f"input of shape (*, {self.in_features}), got {tuple(shape)}")
+            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
+                             f"expects input of shape (*, {self.in_features}), got {tuple(shape)}")
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

@@ -3,8 +3,8 @@
 Every loss takes ``reduction='mean' | 'sum' | 'none'`` (default 'mean'): the per-element (or
 per-sample) losses ``l_i`` are averaged, summed, or returned as they are. The notes' ``1/2 * sum``
 MSE is ``0.5 * nn.MSELoss(reduction='sum')(y_hat, y)``.
-Like PyTorch's, their repr does not show the options. PyTorch's deprecated ``size_average`` / ``reduce`` arguments are accepted (with a warning) so that
-old code ports; use ``reduction``.
+Like PyTorch's, their repr does not show the options. PyTorch's deprecated ``size_average`` /
+``reduce`` arguments are accepted (with a warning) so that old code ports; use ``reduction``.
 """
 import warnings
 
@@ -35,7 +35,8 @@ class _Loss(Module):
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
         if reduction not in _REDUCTIONS:
-            raise ValueError(f"{reduction!r} is not a valid value for reduction (use 'mean', 'sum' or 'none')")
+            raise ValueError(f"{reduction!r} is not a valid value for reduction "
+                             "(use 'mean', 'sum' or 'none')")
         self.reduction = reduction
 
 
@@ -45,7 +46,8 @@ class _WeightedLoss(_Loss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         if weight is not None and not isinstance(weight, _C.Tensor):
-            raise TypeError(f"{type(self).__name__}: weight must be a minidl.Tensor or None, got {type(weight).__name__}")
+            raise TypeError(f"{type(self).__name__}: weight must be a minidl.Tensor or None, "
+                            f"got {type(weight).__name__}")
         self.register_buffer("weight", weight)
 
 
@@ -195,7 +197,8 @@ class FocalLoss(_Loss):
 
     def forward(self, input, target):
         if self.binary:
-            return F.sigmoid_focal_loss(input, target, alpha=self.alpha, gamma=self.gamma, reduction=self.reduction)
+            return F.sigmoid_focal_loss(input, target, alpha=self.alpha, gamma=self.gamma,
+                                        reduction=self.reduction)
         return F.focal_loss(input, target, gamma=self.gamma, alpha=self.alpha, reduction=self.reduction)
 
     def extra_repr(self):
@@ -255,4 +258,5 @@ class ContrastiveLoss(_Loss):
         return F.contrastive_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
     def extra_repr(self):
-        return f"margin={self.margin}" + ("" if self.reduction == "mean" else f", reduction={self.reduction!r}")
+        reduction = "" if self.reduction == "mean" else f", reduction={self.reduction!r}"
+        return f"margin={self.margin}{reduction}"

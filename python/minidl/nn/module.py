@@ -72,6 +72,10 @@ def _addindent(s, num_spaces):
     return lines[0] + "\n" + "\n".join(" " * num_spaces + line for line in lines[1:])
 
 
+def _quoted(keys):
+    return ", ".join(f'"{k}"' for k in keys)
+
+
 def _as_tensor_value(value):
     """A state-dict value (Tensor, NumPy array, anything with __array__, Python number) as a Tensor."""
     if isinstance(value, Tensor):
@@ -115,7 +119,8 @@ class Module:
 
     def forward(self, *args, **kwargs):
         """The computation of this module; every subclass writes its own."""
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
+                                  "function")
 
     # ---- calling, with hooks ---------------------------------------------------------------
 
@@ -307,7 +312,10 @@ class Module:
 
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        if recurse:
+            mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            mods = [(prefix, self)]
         for mod_prefix, module in mods:
             for name, value in get_members(module):
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -441,7 +449,8 @@ class Module:
         if dtype is None:
             return self
         if not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype!r}")
+            raise TypeError("nn.Module.to only accepts floating point dtypes, "
+                            f"but got desired dtype={dtype!r}")
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def float(self):
@@ -531,11 +540,12 @@ class Module:
             copies.append((dest, src))
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+                errors.insert(0, "Unexpected key(s) in state_dict: " + _quoted(unexpected) + ".")
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+                errors.insert(0, "Missing key(s) in state_dict: " + _quoted(missing) + ".")
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors))
+            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
+                               + "\n\t".join(errors))
         with no_grad():
             for dest, src in copies:
                 dest.copy_(src)

@@ -14,8 +14,8 @@ __all__ = ["BatchNorm1d", "LayerNorm"]
 class _BatchNorm(Module):
     """Shared by the BatchNorm layers; the dims of the input are checked by each subclass."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *,
-                 bias=True):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 dtype=None, *, bias=True):
         super().__init__()
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")

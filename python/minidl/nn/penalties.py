@@ -15,8 +15,8 @@ __all__ = ["l1_penalty", "l2_penalty", "elastic_net_penalty"]
 def _penalised(module, include_bias):
     from .module import Module
     if isinstance(module, Module):
-        return [p for name, p in module.named_parameters()
-                if name.rsplit(".", 1)[-1].endswith("weight") or (include_bias and name.rsplit(".", 1)[-1].endswith("bias"))]
+        kinds = ("weight", "bias") if include_bias else ("weight",)
+        return [p for name, p in module.named_parameters() if name.rsplit(".", 1)[-1].endswith(kinds)]
     if isinstance(module, _C.Tensor):
         return [module]
     return list(module)
