@@ -2,17 +2,21 @@
 
 >>> net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 >>> minidl.summary(net, (1, 784))
-==============================================
-Layer (type)      Output Shape    Param #
-==============================================
-Sequential        [1, 10]         --
-0 (Linear)        [1, 128]        100,480
-1 (ReLU)          [1, 128]        0
-2 (Linear)        [1, 10]         1,290
-==============================================
+===========================================
+Layer (type)    Output Shape    Param #
+===========================================
+Sequential      [1, 10]         --
+0 (Linear)      [1, 128]        100,480
+1 (ReLU)        [1, 128]        0
+2 (Linear)      [1, 10]         1,290
+===========================================
 Total params: 101,770
-...
+Trainable params: 101,770
+Non-trainable params: 0
+Params size (MB): 0.39
+===========================================
 
+"--": a container's parameters are counted in the rows of its children.
 Each Linear(n_in, n_out) holds ``n_in * n_out`` weights and ``n_out`` biases:
 784*128 + 128 = 100,480 and 128*10 + 10 = 1,290.
 """

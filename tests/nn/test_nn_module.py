@@ -390,3 +390,56 @@ def test_dir_lists_registered_names():
     net = Net()
     d = dir(net)
     assert {"fc1", "scale", "block", "head", "forward"} <= set(d)
+
+
+# ---- the same class written against both libraries ------------------------------------------------
+
+def build_twin(lib):
+    """One network class, written once, instantiated with minidl or with torch."""
+    tnn = lib.nn
+
+    class Leaf(tnn.Module):
+        def __init__(self, n, bias=True):
+            super().__init__()
+            self.w = tnn.Parameter(lib.zeros(n, n))
+            if bias:
+                self.b = tnn.Parameter(lib.zeros(n))
+            else:
+                self.register_parameter("b", None)
+            self.register_buffer("stat", lib.zeros(n))
+            self.register_buffer("tmp", lib.zeros(1), persistent=False)
+            self.register_buffer("absent", None)
+
+    class Twin(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first = Leaf(2)
+            self.gain = tnn.Parameter(lib.ones(1))
+            shared = Leaf(3, bias=False)
+            self.blocks = tnn.ModuleList([shared, Leaf(4), shared])
+            self.table = tnn.ModuleDict({"z": Leaf(1), "a": tnn.Sequential(Leaf(2), tnn.Identity())})
+            self.tied = self.first.w
+
+    return Twin()
+
+
+def test_naming_and_order_match_pytorch_for_the_same_class():
+    torch = pytest.importorskip("torch")
+    ours, theirs = build_twin(minidl), build_twin(torch)
+
+    def names(it):
+        return [n for n, _ in it]
+
+    assert names(ours.named_parameters()) == names(theirs.named_parameters())
+    assert names(ours.named_parameters(recurse=False)) == names(theirs.named_parameters(recurse=False))
+    assert names(ours.named_buffers()) == names(theirs.named_buffers())
+    assert names(ours.named_modules()) == names(theirs.named_modules())
+    assert names(ours.named_children()) == names(theirs.named_children())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [tuple(v.shape) for v in ours.state_dict().values()] == \
+        [tuple(v.shape) for v in theirs.state_dict().values()]
+    assert repr(ours) == repr(theirs)
+    visited_ours, visited_theirs = [], []
+    ours.apply(lambda m: visited_ours.append(type(m).__name__))
+    theirs.apply(lambda m: visited_theirs.append(type(m).__name__))
+    assert visited_ours == visited_theirs
