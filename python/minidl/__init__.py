@@ -44,3 +44,8 @@ double = float64
 long = int64
 
 __version__ = "0.1.0"
+
+# -- nn, saving and model summaries (nn module area) --
+from . import nn  # noqa: F401,E402
+from .serialization import save, load  # noqa: F401,E402
+from ._summary import summary  # noqa: F401,E402
