@@ -533,3 +533,27 @@ def test_large_batch_parallel_matches_reference():
     lp = z - np.log(np.exp(z).sum(1, keepdims=True))
     assert F.cross_entropy(T(z), T(c)).item() == pytest.approx(-lp[np.arange(50000), c].mean(), rel=1e-12)
     assert math.isfinite(F.contrastive_loss(T(x), T(y), T(np.ones(70000))).item())
+
+
+LOGIT_LOSSES = {
+    "cross_entropy": lambda z: F.cross_entropy(z, T(np.array([0, 2, 1])), label_smoothing=0.1),
+    "cross_entropy_probs": lambda z: F.cross_entropy(z, T(np.full((3, 3), 1 / 3, dtype=npv(z).dtype))),
+    "nll_of_log_softmax": lambda z: F.nll_loss(F.log_softmax(z, 1), T(np.array([0, 2, 1]))),
+    "focal_loss": lambda z: F.focal_loss(z, T(np.array([0, 2, 1])), alpha=[0.2, 0.3, 0.5]),
+    "bce_with_logits": lambda z: F.binary_cross_entropy_with_logits(z, T(np.eye(3, dtype=npv(z).dtype)),
+                                                                    pos_weight=T(np.full(3, 2.0, dtype=npv(z).dtype))),
+    "sigmoid_focal_loss": lambda z: F.sigmoid_focal_loss(z, T(np.eye(3, dtype=npv(z).dtype)), reduction="mean"),
+    "multi_margin_loss": lambda z: F.multi_margin_loss(z, T(np.array([0, 2, 1])), p=2),
+    "kl_div_log_softmax": lambda z: F.kl_div(F.log_softmax(z, 1), T(np.full((3, 3), 1 / 3, dtype=npv(z).dtype)),
+                                             reduction="batchmean"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOGIT_LOSSES))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_every_logit_loss_finite_at_1000(name, dtype):
+    z = T(np.array([[1000, -1000, 0], [-1000, 1000, -1000], [1000, 1000, -1000]], dtype=dtype), requires_grad=True)
+    loss = LOGIT_LOSSES[name](z)
+    loss.backward()
+    assert np.isfinite(loss.item()), name
+    assert np.isfinite(z.grad.numpy()).all(), name

@@ -14,9 +14,15 @@ using detail::pointwise_loss;
 
 namespace {
 
-// softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|): never overflows.
-template <class T> inline T softplus_neg(T x) { return std::max(-x, T(0)) + std::log1p(std::exp(-std::abs(x))); }
-// sigmoid(x) without overflow or nan at |x| = 1000.
+using detail::k;
+using detail::sel;
+using detail::vabs;
+using detail::vexp;
+using detail::vlog;
+using detail::vlog1p;
+using detail::vmax;
+
+// sigmoid(x) without overflow or nan at |x| = 1000 (scalar; the focal loss uses it).
 template <class T> inline T sigmoid_stable(T x) {
   if (x >= 0) return T(1) / (T(1) + std::exp(-x));
   const T e = std::exp(x);
@@ -26,39 +32,45 @@ template <class T> inline T sigmoid_stable(T x) {
 // l = -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 (PyTorch's rule: x = 0 or 1
 // gives a finite loss)
 // dl/dx = w (x - y) / max(x (1 - x), 1e-12)    dl/dy = w (log(1 - x) - log x)    dl/dw = l / w
+// (written once for a scalar or an xsimd batch V)
 struct BCEOp {
-  template <class T> static void logs(T x, T& lx, T& l1x) {
-    lx = std::max(std::log(x), T(-100));
-    l1x = std::max(std::log1p(-x), T(-100));
+  static constexpr bool kBatch = true;
+  template <class V> static void logs(V x, V& lx, V& l1x) {
+    lx = vmax(vlog(x), k<V>(-100));
+    l1x = vmax(vlog1p(-x), k<V>(-100));
   }
-  template <class T> T value(T x, T y, T w, T) const {
-    T lx, l1x;
+  template <class V> V value(V x, V y, V w, V) const {
+    V lx, l1x;
     logs(x, lx, l1x);
-    return -w * (y * lx + (1 - y) * l1x);
+    return -w * (y * lx + (k<V>(1) - y) * l1x);
   }
-  template <class T> void grad(T x, T y, T w, T, T& dx, T& dy, T& dw, T& dpw) const {
-    T lx, l1x;
+  template <class V> void grad(V x, V y, V w, V, V& dx, V& dy, V& dw, V&) const {
+    V lx, l1x;
     logs(x, lx, l1x);
-    dx = w * (x - y) / std::max(x * (1 - x), T(1e-12));
+    dx = w * (x - y) / vmax(x * (k<V>(1) - x), k<V>(1e-12));
     dy = w * (l1x - lx);
-    dw = -(y * lx + (1 - y) * l1x);
-    dpw = 0;
+    dw = -(y * lx + (k<V>(1) - y) * l1x);
   }
 };
 
-// With s = softplus(-x) = -log sigmoid(x) and lw = 1 + (pw - 1) y:
+// With e = exp(-|x|), s = softplus(-x) = -log sigmoid(x) = max(-x, 0) + log1p(e) (never overflows),
+// sigmoid(-x) = e / (1 + e) for x >= 0, 1 / (1 + e) otherwise, and lw = 1 + (pw - 1) y:
 // l = w [(1 - y) x + lw s]         (pw = 1: max(x, 0) - x y + log(1 + e^-|x|))
 // dl/dx = w [(1 - y) - lw sigmoid(-x)]         (pw = 1: w (sigmoid(x) - y))
 // dl/dy = w [-x + (pw - 1) s]    dl/dw = l / w    dl/dpw = w y s
 struct BCELogitsOp {
-  template <class T> T value(T x, T y, T w, T pw) const {
-    return w * ((1 - y) * x + (1 + (pw - 1) * y) * softplus_neg(x));
+  static constexpr bool kBatch = true;
+  template <class V> V value(V x, V y, V w, V pw) const {
+    const V one = k<V>(1), s = vmax(-x, k<V>(0)) + vlog1p(vexp(-vabs(x)));
+    return w * ((one - y) * x + (one + (pw - one) * y) * s);
   }
-  template <class T> void grad(T x, T y, T w, T pw, T& dx, T& dy, T& dw, T& dpw) const {
-    const T s = softplus_neg(x), lw = 1 + (pw - 1) * y;
-    dx = w * ((1 - y) - lw * sigmoid_stable(-x));
-    dy = w * (-x + (pw - 1) * s);
-    dw = (1 - y) * x + lw * s;
+  template <class V> void grad(V x, V y, V w, V pw, V& dx, V& dy, V& dw, V& dpw) const {
+    const V one = k<V>(1), e = vexp(-vabs(x));
+    const V s = vmax(-x, k<V>(0)) + vlog1p(e), lw = one + (pw - one) * y;
+    const V sig_neg = sel(x >= k<V>(0), e, one) / (one + e);
+    dx = w * ((one - y) - lw * sig_neg);
+    dy = w * (-x + (pw - one) * s);
+    dw = (one - y) * x + lw * s;
     dpw = w * y * s;
   }
 };
@@ -70,6 +82,7 @@ struct BCELogitsOp {
 //   dl/dy = alpha_t [-x q^gamma + ce gamma q^(gamma-1) (1 - 2p)] + (2 alpha - 1) ce q^gamma
 // At q = 0 the q^(gamma-1) term is 0 (its limit: ce vanishes with q), not 0 * inf.
 struct SigmoidFocalOp {
+  static constexpr bool kBatch = false;
   double alpha, gamma;
   template <class T> void parts(T x, T y, T& p, T& ce, T& q, T& at) const {
     p = sigmoid_stable(x);

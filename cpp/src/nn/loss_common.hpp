@@ -5,7 +5,10 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
+
+#include <xsimd/xsimd.hpp>
 
 #include "minidl/autograd/node.hpp"
 #include "minidl/nn/losses.hpp"
@@ -51,11 +54,87 @@ double block_sum(int64_t n, int64_t work, const F& f) {
   return s;
 }
 
+// ---- the same formula on a scalar T or an xsimd batch of T (ops with kBatch = true) ----
+template <class V> struct lane { using type = V; };
+template <class T, class A> struct lane<xsimd::batch<T, A>> { using type = T; };
+template <class V> inline V k(double v) { return V(static_cast<typename lane<V>::type>(v)); }  // a constant
+template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+inline T sel(bool c, T a, T b) { return c ? a : b; }
+template <class T, class A>
+inline xsimd::batch<T, A> sel(const xsimd::batch_bool<T, A>& c, const xsimd::batch<T, A>& a,
+                              const xsimd::batch<T, A>& b) { return xsimd::select(c, a, b); }
+template <class V> inline V vmax(const V& a, const V& b) { return sel(a > b, a, b); }
+template <class V> inline V vabs(const V& a) { return sel(a < k<V>(0), -a, a); }
+template <class V> inline V vsign(const V& a) { return sel(a > k<V>(0), k<V>(1), sel(a < k<V>(0), k<V>(-1), k<V>(0))); }
+template <class V> inline V vexp(const V& a) { using std::exp; using xsimd::exp; return exp(a); }
+template <class V> inline V vlog(const V& a) { using std::log; using xsimd::log; return log(a); }
+template <class V> inline V vlog1p(const V& a) { using std::log1p; using xsimd::log1p; return log1p(a); }
+
+// Forward over [i0, i1): out[i] = l_i, or (out null) the sum of l_i.
+template <class T, class Op>
+double pointwise_forward(const Op& op, const T* px, const T* py, const T* pa, const T* pb, T* out, int64_t i0,
+                         int64_t i1) {
+  double acc = 0;
+  int64_t i = i0;
+  if constexpr (Op::kBatch) {
+    using B = xsimd::batch<T>;
+    constexpr int64_t W = B::size;
+    const B one(T(1));
+    alignas(64) T lanes[W];
+    for (; i + W <= i1; i += W) {
+      const B l = op.value(xsimd::load_unaligned(px + i), xsimd::load_unaligned(py + i),
+                           pa ? xsimd::load_unaligned(pa + i) : one, pb ? xsimd::load_unaligned(pb + i) : one);
+      if (out) {
+        xsimd::store_unaligned(out + i, l);
+      } else {
+        xsimd::store_aligned(lanes, l);
+        for (int64_t j = 0; j < W; ++j) acc += static_cast<double>(lanes[j]);
+      }
+    }
+  }
+  for (; i < i1; ++i) {
+    const T l = op.value(px[i], py[i], pa ? pa[i] : T(1), pb ? pb[i] : T(1));
+    if (out) out[i] = l;
+    else acc += static_cast<double>(l);
+  }
+  return acc;
+}
+
+// Backward over [i0, i1): o[k][i] = g_i * dl_i/d(operand k) for the outputs that are not null;
+// g_i = pg[i], or gs when pg is null.
+template <class T, class Op>
+void pointwise_backward(const Op& op, const T* px, const T* py, const T* pa, const T* pb, const T* pg, T gs,
+                        T* const* o, int64_t i0, int64_t i1) {
+  int64_t i = i0;
+  if constexpr (Op::kBatch) {
+    using B = xsimd::batch<T>;
+    constexpr int64_t W = B::size;
+    const B one(T(1)), bgs(gs);
+    for (; i + W <= i1; i += W) {
+      B dd[4] = {B(T(0)), B(T(0)), B(T(0)), B(T(0))};
+      op.grad(xsimd::load_unaligned(px + i), xsimd::load_unaligned(py + i),
+              pa ? xsimd::load_unaligned(pa + i) : one, pb ? xsimd::load_unaligned(pb + i) : one,
+              dd[0], dd[1], dd[2], dd[3]);
+      const B gi = pg ? xsimd::load_unaligned(pg + i) : bgs;
+      for (int kk = 0; kk < 4; ++kk)
+        if (o[kk]) xsimd::store_unaligned(o[kk] + i, gi * dd[kk]);
+    }
+  }
+  for (; i < i1; ++i) {
+    T dd[4] = {T(0), T(0), T(0), T(0)};
+    op.grad(px[i], py[i], pa ? pa[i] : T(1), pb ? pb[i] : T(1), dd[0], dd[1], dd[2], dd[3]);
+    const T gi = pg ? pg[i] : gs;
+    for (int kk = 0; kk < 4; ++kk)
+      if (o[kk]) o[kk][i] = gi * dd[kk];
+  }
+}
+
 // Elementwise loss l_i = op.value(x_i, y_i, a_i, b_i) over x's shape, with y of x's shape and
 // the optional a, b (weights) broadcast to it (an absent one reads as 1). Reduced in the same
 // pass: 'none' gives l, anything else sum(l) / divisor.
 // Backward, also one pass: op.grad gives the four partials dl/dx, dl/dy, dl/da, dl/db, and
 // each input that needs a gradient gets g_i * partial, with g_i = g (none) or g / divisor.
+// Ops with kBatch = true are written once for scalars and xsimd batches and run vectorised.
 // `work` is the relative cost of one element (for the parallel grain).
 template <class Op>
 Tensor pointwise_loss(const char* fn, const char* node_name, const Tensor& x, const Tensor& y, const Tensor& a,
@@ -72,19 +151,14 @@ Tensor pointwise_loss(const char* fn, const char* node_name, const Tensor& x, co
     const T* py = yc.data<T>();
     const T* pa = ac.defined() ? ac.data<T>() : nullptr;
     const T* pb = bc.defined() ? bc.data<T>() : nullptr;
-    auto value = [&](int64_t i) { return op.value(px[i], py[i], pa ? pa[i] : T(1), pb ? pb[i] : T(1)); };
     if (r == Reduction::None) {
       Tensor l = Tensor::empty(x.shape(), d);
       T* pl = l.data<T>();
-      parallel_for(n, grain, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) pl[i] = value(i);
-      });
+      parallel_for(n, grain, [&](int64_t i0, int64_t i1) { pointwise_forward(op, px, py, pa, pb, pl, i0, i1); });
       return l;
     }
     const double s = block_sum(n, work, [&](int64_t i0, int64_t i1) {
-      double acc = 0;
-      for (int64_t i = i0; i < i1; ++i) acc += static_cast<double>(value(i));
-      return acc;
+      return pointwise_forward<T>(op, px, py, pa, pb, nullptr, i0, i1);
     });
     return scalar_tensor(s / divisor, d);
   });
@@ -95,27 +169,21 @@ Tensor pointwise_loss(const char* fn, const char* node_name, const Tensor& x, co
              const Tensor xv = sx.get(), yv = sy.get(), av = sa.get(), bv = sb.get();
              const Tensor gc = contiguous_as(g, d);
              Grads grads(4);
-             for (size_t k = 0; k < 4; ++k)
-               if (node.needs_input_grad(k)) grads[k] = Tensor::empty(xv.shape(), d);
+             for (size_t kk = 0; kk < 4; ++kk)
+               if (node.needs_input_grad(kk)) grads[kk] = Tensor::empty(xv.shape(), d);
              dispatch_floating(d, "loss backward", [&](auto tag) {
                using T = typename decltype(tag)::type;
                const T* px = xv.data<T>();
                const T* py = yv.data<T>();
                const T* pa = av.defined() ? av.data<T>() : nullptr;
                const T* pb = bv.defined() ? bv.data<T>() : nullptr;
-               const T* pg = gc.data<T>();
                const bool per_elem = r == Reduction::None;
-               const T gs = per_elem ? T(0) : static_cast<T>(static_cast<double>(*pg) / divisor);
+               const T* pg = per_elem ? gc.data<T>() : nullptr;
+               const T gs = per_elem ? T(0) : static_cast<T>(static_cast<double>(*gc.data<T>()) / divisor);
                T* o[4];
-               for (size_t k = 0; k < 4; ++k) o[k] = grads[k].defined() ? grads[k].template data<T>() : nullptr;
+               for (size_t kk = 0; kk < 4; ++kk) o[kk] = grads[kk].defined() ? grads[kk].data<T>() : nullptr;
                parallel_for(xv.numel(), grain, [&](int64_t i0, int64_t i1) {
-                 for (int64_t i = i0; i < i1; ++i) {
-                   T dd[4];
-                   op.grad(px[i], py[i], pa ? pa[i] : T(1), pb ? pb[i] : T(1), dd[0], dd[1], dd[2], dd[3]);
-                   const T gi = per_elem ? pg[i] : gs;
-                   for (int k = 0; k < 4; ++k)
-                     if (o[k]) o[k][i] = gi * dd[k];
-                 }
+                 pointwise_backward(op, px, py, pa, pb, pg, gs, o, i0, i1);
                });
              });
              return grads;

@@ -13,22 +13,31 @@ using detail::pointwise_loss;
 
 namespace {
 
-template <class T> inline T sign(T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : T(0); }
+using detail::k;
+using detail::sel;
+using detail::vabs;
+using detail::vexp;
+using detail::vlog;
+using detail::vsign;
+
+// Each op is written once for a scalar or an xsimd batch V (so the kernel runs vectorised).
 
 // l = d^2                          dl/dx = 2 d,  dl/dy = -2 d
 struct SquaredOp {
-  template <class T> T value(T x, T y, T, T) const { return (x - y) * (x - y); }
-  template <class T> void grad(T x, T y, T, T, T& dx, T& dy, T&, T&) const {
-    dx = 2 * (x - y);
+  static constexpr bool kBatch = true;
+  template <class V> V value(V x, V y, V, V) const { return (x - y) * (x - y); }
+  template <class V> void grad(V x, V y, V, V, V& dx, V& dy, V&, V&) const {
+    dx = k<V>(2) * (x - y);
     dy = -dx;
   }
 };
 
 // l = |d|                          dl/dx = sign(d),  dl/dy = -sign(d)   (sign(0) = 0)
 struct AbsOp {
-  template <class T> T value(T x, T y, T, T) const { return std::abs(x - y); }
-  template <class T> void grad(T x, T y, T, T, T& dx, T& dy, T&, T&) const {
-    dx = sign(x - y);
+  static constexpr bool kBatch = true;
+  template <class V> V value(V x, V y, V, V) const { return vabs(x - y); }
+  template <class V> void grad(V x, V y, V, V, V& dx, V& dy, V&, V&) const {
+    dx = vsign(x - y);
     dy = -dx;
   }
 };
@@ -38,17 +47,18 @@ struct AbsOp {
 // Smooth L1: l = d^2 / (2 beta) if |d| < beta, else |d| - beta / 2   (= huber / beta; beta = 0 is L1)
 //            dl/dx = d / beta if |d| < beta, else sign(d)
 struct HuberOp {
+  static constexpr bool kBatch = true;
   double delta;
   bool smooth;  // smooth_l1: divide by delta (called beta there), strict < at the boundary as PyTorch
-  template <class T> T value(T x, T y, T, T) const {
-    const T dd = x - y, ad = std::abs(dd), k = static_cast<T>(delta);
-    if (smooth) return ad < k ? T(0.5) * dd * dd / k : ad - T(0.5) * k;
-    return ad <= k ? T(0.5) * dd * dd : k * (ad - T(0.5) * k);
+  template <class V> V value(V x, V y, V, V) const {
+    const V dd = x - y, ad = vabs(dd), kd = k<V>(delta), half = k<V>(0.5);
+    if (smooth) return sel(ad < kd, half * dd * dd / kd, ad - half * kd);
+    return sel(ad <= kd, half * dd * dd, kd * (ad - half * kd));
   }
-  template <class T> void grad(T x, T y, T, T, T& dx, T& dy, T&, T&) const {
-    const T dd = x - y, ad = std::abs(dd), k = static_cast<T>(delta);
-    if (smooth) dx = ad < k ? dd / k : sign(dd);
-    else dx = ad <= k ? dd : k * sign(dd);
+  template <class V> void grad(V x, V y, V, V, V& dx, V& dy, V&, V&) const {
+    const V dd = x - y, ad = vabs(dd), kd = k<V>(delta);
+    if (smooth) dx = sel(ad < kd, dd / kd, vsign(dd));
+    else dx = sel(ad <= kd, dd, kd * vsign(dd));
     dy = -dx;
   }
 };
@@ -58,19 +68,20 @@ struct HuberOp {
 // log_target (y = log p):
 //   l = e^y (y - x)                          dl/dx = -e^y,     dl/dy = e^y (y - x + 1)
 struct KLDivOp {
+  static constexpr bool kBatch = true;
   bool log_target;
-  template <class T> T value(T x, T y, T, T) const {
-    if (log_target) return std::exp(y) * (y - x);
-    return y == 0 ? T(0) : y * (std::log(y) - x);  // xlogy: 0 log 0 = 0
+  template <class V> V value(V x, V y, V, V) const {
+    if (log_target) return vexp(y) * (y - x);
+    return sel(y == k<V>(0), k<V>(0), y * (vlog(y) - x));  // xlogy: 0 log 0 = 0
   }
-  template <class T> void grad(T x, T y, T, T, T& dx, T& dy, T&, T&) const {
+  template <class V> void grad(V x, V y, V, V, V& dx, V& dy, V&, V&) const {
     if (log_target) {
-      const T e = std::exp(y);
+      const V e = vexp(y);
       dx = -e;
-      dy = e * (y - x + 1);
+      dy = e * (y - x + k<V>(1));
     } else {
       dx = -y;
-      dy = std::log(y) + 1 - x;
+      dy = vlog(y) + k<V>(1) - x;
     }
   }
 };
