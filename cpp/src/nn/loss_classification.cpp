@@ -7,8 +7,8 @@
 // gradient row are independent, so both passes run in parallel over samples. Every target
 // is checked before any kernel runs.
 //
-// Notation: z = logits, L = logsumexp(z) (max-shifted, so logits of +-1000 stay finite),
-// log p_c = z_c - L, w = class weights (1 without), y = the target class, eps = label smoothing.
+// Notation: z = logits, L = logsumexp(z) = m + lg (max-shifted, so logits of +-1000 stay finite),
+// log p_c = z_c - L (computed as (z_c - m) - lg, see Lse), w = class weights (1 without), y = the target class, eps = label smoothing.
 #include <cmath>
 #include <limits>
 #include <optional>
