@@ -49,21 +49,21 @@ void channel_sums(int64_t N, int64_t C, int64_t S, double* sa, double* sb, const
       }
     });
   } else {
-    constexpr int L = 8;  // independent lanes: the additions of one channel can overlap
     parallel_for(C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, N * S)), [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
-        double a[L] = {}, b[L] = {};
+        constexpr int L = 8;  // independent lanes: the additions of one channel overlap
+        double la[L] = {}, lb[L] = {};
         for (int64_t n = 0; n < N; ++n) {
           const int64_t base = (n * C + c) * S;
           int64_t s = 0;
           for (; s + L <= S; s += L)
-            for (int k = 0; k < L; ++k) f(c, base + s + k, a[k], b[k]);
-          for (; s < S; ++s) f(c, base + s, a[0], b[0]);
+            for (int k = 0; k < L; ++k) f(c, base + s + k, la[k], lb[k]);
+          for (; s < S; ++s) f(c, base + s, la[0], lb[0]);
         }
-        double ta = 0, tb = 0;
-        for (int k = 0; k < L; ++k) ta += a[k], tb += b[k];
-        sa[c] = ta;
-        sb[c] = tb;
+        double a = 0, b = 0;
+        for (int k = 0; k < L; ++k) a += la[k], b += lb[k];
+        sa[c] = a;
+        sb[c] = b;
       }
     });
   }
