@@ -50,7 +50,8 @@ void bind_nn_layers(py::module_& m) {
   m.def("step", unary<>(&minidl::nn::step), py::arg("input"));
   m.def("sign", unary<>(&minidl::nn::sign), py::arg("input"));
 
-  m.def("dropout", unary<double, bool>(&minidl::nn::dropout), py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true);
+  m.def("dropout", unary<double, bool>(&minidl::nn::dropout), py::arg("input"), py::arg("p") = 0.5,
+        py::arg("training") = true);
 
   m.def(
       "batch_norm",
@@ -58,7 +59,8 @@ void bind_nn_layers(py::module_& m) {
          const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, bool training, double momentum,
          double eps) {
         MaybeRelease g(x.numel());
-        return minidl::nn::batch_norm(x, opt(running_mean), opt(running_var), opt(weight), opt(bias), training, momentum, eps);
+        return minidl::nn::batch_norm(x, opt(running_mean), opt(running_var), opt(weight), opt(bias), training,
+                                      momentum, eps);
       },
       py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);

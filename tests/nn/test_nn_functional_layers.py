@@ -34,10 +34,6 @@ def tol(dtype):
     return dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-12)
 
 
-def numpy_of(t):
-    return t.detach().numpy()
-
-
 # ---------------------------------------------------------------- linear
 
 def linear_ref(x, w, b=None):
@@ -122,7 +118,8 @@ def test_linear_gradients_match_formulas(dtype):
     for t in (tx, tw, tb):
         t.grad = None
     F.linear(tx, tw, tb).sum().backward()
-    np.testing.assert_allclose(tx.grad.numpy(), np.broadcast_to(w.astype(np.float64).sum(0), x.shape), **tol(dtype))
+    ref_dx = np.broadcast_to(w.astype(np.float64).sum(0), x.shape)
+    np.testing.assert_allclose(tx.grad.numpy(), ref_dx, **tol(dtype))
     np.testing.assert_allclose(tw.grad.numpy(), np.broadcast_to(x2.sum(0), (4, 5)), **tol(dtype))
     np.testing.assert_allclose(tb.grad.numpy(), np.full(4, 6.0), **tol(dtype))
 
@@ -184,7 +181,8 @@ ACTIVATIONS = [
     ("gelu", F.gelu, gelu_ref, []),
     ("gelu_tanh", lambda t: F.gelu(t, approximate="tanh"), gelu_tanh_ref, []),
     ("softplus", F.softplus, softplus_ref, []),
-    ("softplus_beta2_th1", lambda t: F.softplus(t, beta=2, threshold=1), lambda x: softplus_ref(x, 2, 1), [0.5]),
+    ("softplus_beta2_th1", lambda t: F.softplus(t, beta=2, threshold=1), lambda x: softplus_ref(x, 2, 1),
+     [0.5]),
     ("hardtanh", F.hardtanh, lambda x: np.clip(x, -1, 1), [-1, 1]),
     ("hardtanh_-0.5_2", lambda t: F.hardtanh(t, -0.5, 2.0), lambda x: np.clip(x, -0.5, 2.0), [-0.5, 2.0]),
     ("relu", F.relu, lambda x: np.maximum(x, 0), [0]),
@@ -213,7 +211,8 @@ def test_activation_non_contiguous_input(name, fn, ref, kinks, dtype):
 def test_activation_large_input_uses_parallel_path():
     x = randn(300, 1001).astype(np.float32) * 5
     for name, fn, ref, _ in ACTIVATIONS:
-        np.testing.assert_allclose(fn(minidl.from_numpy(x)).numpy(), ref(x.astype(np.float64)), **tol(np.float32),
+        np.testing.assert_allclose(fn(minidl.from_numpy(x)).numpy(), ref(x.astype(np.float64)),
+                                   **tol(np.float32),
                                    err_msg=name)
 
 
@@ -237,7 +236,8 @@ def grad_at(fn, values):
 
 def test_derivatives_at_kinks_follow_pytorch():
     np.testing.assert_array_equal(grad_at(lambda t: F.leaky_relu(t, 0.1), [0.0, 1.0, -1.0]), [0.1, 1.0, 0.1])
-    np.testing.assert_allclose(grad_at(lambda t: F.elu(t, 0.5), [0.0, 1.0, -1.0]), [0.5, 1.0, 0.5 * math.exp(-1)])
+    np.testing.assert_allclose(grad_at(lambda t: F.elu(t, 0.5), [0.0, 1.0, -1.0]),
+                               [0.5, 1.0, 0.5 * math.exp(-1)])
     np.testing.assert_array_equal(grad_at(lambda t: F.hardtanh(t, -0.5, 1.0), [-0.5, 1.0, 0.0, 2.0, -3.0]),
                                   [0, 0, 1, 0, 0])
     np.testing.assert_array_equal(grad_at(F.relu, [0.0, 2.0]), [0, 1])

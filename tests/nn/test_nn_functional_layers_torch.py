@@ -23,7 +23,8 @@ def randn(*shape):
 def run_both(m_fn, t_fn, arrays, grad_mask=None):
     """Outputs and gradients of both libraries for the same float64 arrays (None entries pass through)."""
     grad_mask = grad_mask or [a is not None for a in arrays]
-    m_in = [None if a is None else minidl.from_numpy(a.copy()).requires_grad_(bool(r)) for a, r in zip(arrays, grad_mask)]
+    m_in = [None if a is None else minidl.from_numpy(a.copy()).requires_grad_(bool(r))
+            for a, r in zip(arrays, grad_mask)]
     t_in = [None if a is None else torch.tensor(a, requires_grad=bool(r)) for a, r in zip(arrays, grad_mask)]
     m_out, t_out = m_fn(*m_in), t_fn(*t_in)
     g = randn(*t_out.shape)
@@ -45,7 +46,8 @@ def test_linear(in_shape, with_bias):
 @pytest.mark.parametrize("name,kwargs", [
     ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {}), ("elu", {"alpha": 0.5}),
     ("silu", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("softplus", {}),
-    ("softplus", {"beta": 2.0, "threshold": 1.0}), ("hardtanh", {}), ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+    ("softplus", {"beta": 2.0, "threshold": 1.0}), ("hardtanh", {}),
+    ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
     ("relu", {}), ("sigmoid", {}), ("tanh", {}),
 ])
 def test_activations(name, kwargs):
@@ -65,8 +67,9 @@ def test_prelu(shape, c):
 def test_sign_and_step():
     x = np.array([-2.0, 0.0, 3.0, -0.0, np.nan])
     np.testing.assert_array_equal(F.sign(minidl.from_numpy(x)).numpy(), torch.sign(torch.tensor(x)).numpy())
+    one = torch.tensor(1.0, dtype=torch.float64)
     np.testing.assert_array_equal(F.step(minidl.from_numpy(x)).numpy(),
-                                  torch.heaviside(torch.tensor(x), torch.tensor(1.0, dtype=torch.float64)).numpy())
+                                  torch.heaviside(torch.tensor(x), one).numpy())
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 2, 2)])

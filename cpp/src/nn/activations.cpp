@@ -230,7 +230,8 @@ Tensor prelu(const Tensor& input, const Tensor& weight) {
   const DType d = xc.dtype();
   const Tensor wc = contiguous(as_dtype(weight.detach(), d));
   // (N, C, S) with C = 1 when one slope serves every element
-  const int64_t C = k, N = C == 1 ? 1 : input.shape()[0], S = C == 1 ? xc.numel() : numel_of(Shape(input.shape().begin() + 2, input.shape().end()));
+  const int64_t C = k, N = C == 1 ? 1 : input.shape()[0];
+  const int64_t S = C == 1 ? xc.numel() : numel_of(Shape(input.shape().begin() + 2, input.shape().end()));
 
   Tensor y = dispatch_floating(d, "prelu", [&](auto tag) {
     using T = typename decltype(tag)::type;

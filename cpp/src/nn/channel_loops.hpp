@@ -19,7 +19,8 @@ void for_each_in_channels(int64_t N, int64_t C, int64_t S, int64_t work, const F
         for (int64_t c = 0; c < C; ++c) f(c, n * C + c);
     });
   } else {
-    parallel_for(N * C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, S * work)), [&](int64_t r0, int64_t r1) {
+    const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, S * work));
+    parallel_for(N * C, grain, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t c = r % C, base = r * S;
         for (int64_t s = 0; s < S; ++s) f(c, base + s);
@@ -36,7 +37,8 @@ void channel_sums(int64_t N, int64_t C, int64_t S, double* sa, double* sb, const
   if (S == 1) {
     constexpr int64_t kBlock = 64;  // channels per task: a block of each row, accumulators in L1
     const int64_t blocks = (C + kBlock - 1) / kBlock;
-    parallel_for(blocks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, N * kBlock)), [&](int64_t b0, int64_t b1) {
+    const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, N * kBlock));
+    parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
       for (int64_t blk = b0; blk < b1; ++blk) {
         const int64_t c0 = blk * kBlock, nc = std::min(kBlock, C - c0);
         double a[kBlock] = {}, b[kBlock] = {};

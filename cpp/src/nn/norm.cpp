@@ -115,7 +115,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                  dtype_name(t->dtype()));
   }
   if (training) {
-    MINIDL_CHECK(M > 1, ValueError, "batch_norm: expected more than 1 value per channel when training, got input of shape ",
+    MINIDL_CHECK(M > 1, ValueError,
+                 "batch_norm: expected more than 1 value per channel when training, got input of shape ",
                  shape_str(sh));
     check_running(running_mean, "running_mean");
     check_running(running_var, "running_var");
@@ -180,7 +181,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 
   if (any_requires_grad({&input, &weight, &bias}))
     record("NativeBatchNormBackward0", {input, weight, bias}, y,
-           [sx = SavedTensor(xc), mean, inv_std, w, training, N, C, S, M, wshape = weight.defined() ? weight.shape() : Shape{},
+           [sx = SavedTensor(xc), mean, inv_std, w, training, N, C, S, M,
+            wshape = weight.defined() ? weight.shape() : Shape{},
             bshape = bias.defined() ? bias.shape() : Shape{}](const Tensor& g, const Node& n) -> Grads {
              const Tensor x = sx.get();
              return dispatch_floating(x.dtype(), "batch_norm backward", [&](auto tag) -> Grads {

@@ -138,8 +138,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _nn.dropout(input, float(p), bool(training))
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
-    """Batch normalisation over dim 1 (the features / channels) of ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``.
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Batch normalisation over dim 1 (features / channels) of ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``.
 
     For each channel c, with the statistics over the ``M`` values of that channel:
     ``y = weight_c * (x - mean_c) / sqrt(var_c + eps) + bias_c``.
@@ -162,7 +163,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if momentum is None:
         raise TypeError("batch_norm: momentum must be a number; the cumulative average (momentum=None in "
                         "nn.BatchNorm1d) is momentum = 1 / num_batches_tracked, computed by the module")
-    return _nn.batch_norm(input, running_mean, running_var, weight, bias, bool(training), float(momentum), float(eps))
+    return _nn.batch_norm(input, running_mean, running_var, weight, bias, bool(training), float(momentum),
+                          float(eps))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
