@@ -380,3 +380,18 @@ def test_functional_all_lists_public_names():
     for n in mod.__all__:
         assert getattr(F, n) is getattr(mod, n)
         assert getattr(mod, n).__doc__
+
+
+def test_linear_and_prelu_large_inputs():
+    x, w, b = randn(300, 130), randn(70, 130), randn(70)
+    y = F.linear(minidl.from_numpy(x), minidl.from_numpy(w), minidl.from_numpy(b))
+    np.testing.assert_allclose(y.numpy(), linear_ref(x, w, b), rtol=1e-11, atol=1e-11)
+    x = randn(40, 6, 500)
+    a = RNG.uniform(0.05, 0.5, 6)
+    np.testing.assert_allclose(F.prelu(minidl.from_numpy(x), minidl.from_numpy(a)).numpy(),
+                               np.where(x > 0, x, a.reshape(6, 1) * x), rtol=1e-15)
+    tx, ta = leaf(x), leaf(a)
+    g = randn(40, 6, 500)
+    F.prelu(tx, ta).backward(minidl.from_numpy(g))
+    np.testing.assert_allclose(tx.grad.numpy(), np.where(x > 0, g, a.reshape(6, 1) * g), rtol=1e-15)
+    np.testing.assert_allclose(ta.grad.numpy(), np.where(x > 0, 0, x * g).sum((0, 2)), rtol=1e-10)

@@ -288,3 +288,45 @@ def test_layer_norm_errors():
         F.layer_norm(minidl.zeros(2, 4), (2, 4), bias=minidl.ones(4))
     with pytest.raises(ValueError, match="at least one dim"):
         F.layer_norm(minidl.zeros(2, 4), ())
+
+
+# ---------------------------------------------------------------- big inputs: the threaded paths
+
+@pytest.mark.parametrize("shape", [(512, 200), (64, 8, 300)])
+def test_batch_norm_large_inputs_and_thread_independence(shape):
+    x = (randn(*shape) * 2 + 3).astype(np.float32)
+    g = randn(*shape).astype(np.float32)
+    c = shape[1]
+    w = randn(c).astype(np.float32)
+    results = []
+    old = minidl.get_num_threads()
+    try:
+        for threads in (1, 2, 4):
+            minidl.set_num_threads(threads)
+            tx, tw = t(x).requires_grad_(True), t(w).requires_grad_(True)
+            y = F.batch_norm(tx, None, None, tw, None, training=True)
+            y.backward(t(g))
+            results.append((y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()))
+    finally:
+        minidl.set_num_threads(old)
+    for r in results[1:]:  # each channel is summed in a fixed order, whatever the thread count
+        for a, b in zip(results[0], r):
+            np.testing.assert_array_equal(a, b)
+    x64 = x.astype(np.float64)
+    ref = bn_ref(x64, x64.mean(channel_axes(x)), x64.var(channel_axes(x)), w)
+    np.testing.assert_allclose(results[0][0], ref, rtol=1e-4, atol=1e-4)
+
+
+def test_layer_norm_large_input_gradients_match_formulas():
+    x, g = randn(300, 129), randn(300, 129)
+    w, b = randn(129), randn(129)
+    tx, tw, tb = leaf(x), leaf(w), leaf(b)
+    F.layer_norm(tx, 129, tw, tb).backward(t(g))
+    mean, var = x.mean(1, keepdims=True), x.var(1, keepdims=True)
+    inv = 1 / np.sqrt(var + 1e-5)
+    xhat = (x - mean) * inv
+    h = g * w
+    ref_dx = inv * (h - h.mean(1, keepdims=True) - xhat * (h * xhat).mean(1, keepdims=True))
+    np.testing.assert_allclose(tx.grad.numpy(), ref_dx, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(tw.grad.numpy(), (g * xhat).sum(0), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(tb.grad.numpy(), g.sum(0), rtol=1e-12)
