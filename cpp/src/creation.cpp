@@ -176,4 +176,33 @@ Tensor& normal_(Tensor& x, double mean, double std) {
   return copy_(x, scaled);
 }
 
+// Added for dropout's masks, the one random draw in every training step: each 64-bit draw
+// of the generator gives two 32-bit uniforms u (half the generator work of rand(), and no
+// float conversion), and an element is kept when u < p_keep * 2^32, so P(kept) = p_keep up
+// to 2^-32.
+Tensor& bernoulli_scaled_(Tensor& x, double p_keep, double value) {
+  MINIDL_CHECK(is_floating(x.dtype()), TypeError, "bernoulli_scaled_: expected a floating tensor, got ",
+               dtype_name(x.dtype()));
+  MINIDL_CHECK(x.is_contiguous(), ValueError, "bernoulli_scaled_: needs a contiguous tensor");
+  MINIDL_CHECK(p_keep >= 0 && p_keep <= 1, ValueError, "bernoulli_scaled_: p_keep must be in [0, 1], got ", p_keep);
+  const uint64_t threshold = static_cast<uint64_t>(std::ldexp(p_keep, 32));
+  auto& g = gen();
+  std::lock_guard<std::mutex> lock(g.mu);
+  dispatch_floating(x.dtype(), "bernoulli_scaled_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = x.data<T>();
+    const T v = static_cast<T>(value);
+    const int64_t n = x.numel();
+    int64_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const uint64_t r = g.engine();
+      p[i] = (r & 0xffffffffu) < threshold ? v : T(0);
+      p[i + 1] = (r >> 32) < threshold ? v : T(0);
+    }
+    if (i < n) p[i] = (g.engine() & 0xffffffffu) < threshold ? v : T(0);
+  });
+  x.storage()->bump_version();
+  return x;
+}
+
 }  // namespace minidl

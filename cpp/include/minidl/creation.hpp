@@ -23,5 +23,7 @@ Tensor randperm(int64_t n);
 // In place, for initialisers: U[low, high) and N(mean, std).
 Tensor& uniform_(Tensor& x, double low, double high);
 Tensor& normal_(Tensor& x, double mean, double std);
+// For dropout (minidl::nn): x[i] = value with probability p_keep, else 0. x contiguous, floating.
+Tensor& bernoulli_scaled_(Tensor& x, double p_keep, double value);
 
 }  // namespace minidl
