@@ -20,6 +20,9 @@ std::optional<Tensor> as_operand(py::handle h, const Tensor& like);
 // Like as_operand, but raises TypeError naming `what` for anything that is not usable.
 Tensor to_operand(py::handle h, const Tensor& like, const char* what);
 
+// NumPy array -> Tensor sharing its memory (numpy.cpp).
+Tensor tensor_from_numpy(py::array a);
+
 // minidl.float32 / numpy dtypes / "float32" / Python float, int, bool -> DType.
 DType parse_dtype(py::handle h);
 // zeros(2, 3), zeros((2, 3)), zeros([2, 3]) -> {2, 3}

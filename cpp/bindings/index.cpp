@@ -10,8 +10,6 @@
 
 namespace minidl::bind {
 
-Tensor tensor_from_numpy(py::array a);  // numpy.cpp
-
 namespace {
 
 std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")).cast<std::string>(); }

@@ -20,17 +20,18 @@ Tensor nonzero(const Tensor& x);  // (n, ndim) int64 coordinates, row-major orde
 
 // One item of an index expression x[a, b, ...].
 struct IndexItem {
-  enum Kind { Int, Slice, None, Ellipsis, TensorIndex } kind;
+  enum Kind { Int, Slice, None, Ellipsis, TensorIndex } kind = Int;
   int64_t value = 0;                                // Int
   std::optional<int64_t> start, stop; int64_t step = 1;  // Slice
   Tensor tensor;                                    // TensorIndex (int64 or bool)
-  static IndexItem integer(int64_t v) { IndexItem i{Int}; i.value = v; return i; }
+  static IndexItem integer(int64_t v) { return make(Int, v); }
   static IndexItem range(std::optional<int64_t> a, std::optional<int64_t> b, int64_t s) {
-    IndexItem i{Slice}; i.start = a; i.stop = b; i.step = s; return i;
+    IndexItem i = make(Slice); i.start = a; i.stop = b; i.step = s; return i;
   }
-  static IndexItem none() { return IndexItem{None}; }
-  static IndexItem ellipsis() { return IndexItem{Ellipsis}; }
-  static IndexItem tensor_index(Tensor t) { IndexItem i{TensorIndex}; i.tensor = std::move(t); return i; }
+  static IndexItem none() { return make(None); }
+  static IndexItem ellipsis() { return make(Ellipsis); }
+  static IndexItem tensor_index(Tensor t) { IndexItem i = make(TensorIndex); i.tensor = std::move(t); return i; }
+  static IndexItem make(Kind k, int64_t v = 0) { IndexItem i; i.kind = k; i.value = v; return i; }
 };
 
 // x[items]: a view when there is no tensor index, a copy (NumPy's advanced indexing) otherwise.
