@@ -3,6 +3,10 @@
 Design (decided once for minidl): there is ONE Module story and it is this pure-Python class.
 Modules only hold state (parameters, buffers, sub-modules) and route calls; every piece of
 math runs in C++ (minidl.nn.functional -> minidl._C._nn), so Python costs one call per layer.
+Why not a C++ Module base bound with a pybind11 trampoline: attribute registration, hooks and
+object lifetimes would be split across two languages for no gain in speed, and a second,
+half-finished C++ module tree would drift from this one. C++ programs call the same
+minidl::nn kernels directly (cpp/examples/train_mlp.cpp).
 A student subclasses it exactly as in PyTorch:
 
 >>> class Net(nn.Module):
