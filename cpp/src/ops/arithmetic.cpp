@@ -144,9 +144,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 // maximum / minimum: the gradient goes to the larger (smaller) input, split evenly at ties.
+// A NaN on either side gives NaN (as NumPy and PyTorch): `x != x` holds only for NaN.
 Tensor maximum(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  Tensor y = arith("maximum", a, b, d, [](auto x, auto z) { return x >= z ? x : z; });
+  Tensor y = arith("maximum", a, b, d, [](auto x, auto z) { return (x >= z || x != x) ? x : z; });
   if (any_requires_grad({&a, &b}))
     record("MaximumBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node&) -> Grads {
       Tensor share = zip(sa.get(), sb.get(), [](auto x, auto z) { return x > z ? 1.0 : x == z ? 0.5 : 0.0; });
@@ -157,7 +158,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 
 Tensor minimum(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  Tensor y = arith("minimum", a, b, d, [](auto x, auto z) { return x <= z ? x : z; });
+  Tensor y = arith("minimum", a, b, d, [](auto x, auto z) { return (x <= z || x != x) ? x : z; });
   if (any_requires_grad({&a, &b}))
     record("MinimumBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node&) -> Grads {
       Tensor share = zip(sa.get(), sb.get(), [](auto x, auto z) { return x < z ? 1.0 : x == z ? 0.5 : 0.0; });

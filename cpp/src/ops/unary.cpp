@@ -125,10 +125,10 @@ Tensor sigmoid(const Tensor& x) {
   return y;
 }
 
-// y = max(x, 0)        dx = g [x > 0]   (relu'(0) = 0)
+// y = max(x, 0)        dx = g [x > 0]   (relu'(0) = 0; relu(NaN) = NaN, as in PyTorch)
 Tensor relu(const Tensor& x) {
   MINIDL_CHECK(x.dtype() != DType::Bool, TypeError, "relu is not defined for bool tensors");
-  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return (v > 0 || v != v) ? v : decltype(v)(0); });
   if (any_requires_grad({&x}))
     record("ReluBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sy.get(), [](auto gv, auto yv) { return yv > 0 ? gv : 0; })};
