@@ -103,11 +103,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   MINIDL_CHECK(d != DType::Bool, TypeError, "pow is not defined for bool tensors");
   if (d == DType::Int64) {
-    const Tensor bi = as_dtype(b, d);
+    Tensor bi = as_dtype(b, d);
+    if (!bi.is_contiguous()) bi = clone(bi);  // the scan below reads memory in order
     bool negative = false;
     const int64_t* pb = bi.data<int64_t>();
-    if (bi.is_contiguous())
-      for (int64_t i = 0; i < bi.numel() && !negative; ++i) negative = pb[i] < 0;
+    for (int64_t i = 0; i < bi.numel() && !negative; ++i) negative = pb[i] < 0;
     MINIDL_CHECK(!negative, ValueError, "integers to negative integer powers are not allowed; use a float base");
   }
   Tensor y = arith("pow", a, b, d, [](auto x, auto z) {
