@@ -61,8 +61,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // y = a - b            da = g,  db = -g
 Tensor sub(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  MINIDL_CHECK(d != DType::Bool, TypeError,
-               "subtraction of two bool tensors is not supported; use logical_xor or ~ instead");
+  // RuntimeError, as in PyTorch (code ported from PyTorch catches that).
+  MINIDL_CHECK(d != DType::Bool, Error,
+               "subtraction, the `-` operator, with two bool tensors is not supported; for bools use "
+               "a != b (exclusive or) or logical_and(a, logical_not(b))");
   Tensor y = arith("sub", a, b, d, [](auto x, auto z) { return x - z; });
   if (any_requires_grad({&a, &b}))
     record("SubBackward0", {a, b}, y, [](const Tensor& g, const Node& n) -> Grads {

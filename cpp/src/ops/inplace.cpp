@@ -69,7 +69,11 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   return self;
 }
 
-Tensor& sub_(Tensor& self, const Tensor& other, double alpha) { return add_(self, other, -alpha); }
+Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
+  MINIDL_CHECK(self.dtype() != DType::Bool, Error,
+               "sub_: subtraction, the `-` operator, with bool tensors is not supported");
+  return add_(self, other, -alpha);
+}
 
 // self *= other                  d self_old = g * other,  d other = g * self_old
 Tensor& mul_(Tensor& self, const Tensor& other) {

@@ -36,7 +36,9 @@ Tensor apply_math(const char* op, const Tensor& x, const F& f, int64_t work = 4)
 
 // y = -x               dx = -g
 Tensor neg(const Tensor& x) {
-  MINIDL_CHECK(x.dtype() != DType::Bool, TypeError, "negation of a bool tensor is not supported; use logical_not");
+  // RuntimeError, as in PyTorch.
+  MINIDL_CHECK(x.dtype() != DType::Bool, Error,
+               "negation, the `-` operator, on a bool tensor is not supported; use logical_not() or ~ instead");
   Tensor y = apply_unary(x, x.dtype(), [](auto v) { return -v; });
   if (any_requires_grad({&x}))
     record("NegBackward0", {x}, y, [](const Tensor& g, const Node&) -> Grads { return {neg(g)}; });
