@@ -28,6 +28,30 @@ void check_writable(const Tensor& self, const char* op, bool records) {
                "autograd; use an out-of-place op or clone() first");
 }
 
+// Whether a and b may share memory. Compares addresses, not Storage objects: two tensors
+// made by from_numpy over views of one array have separate Storages over the same bytes.
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a.numel() == 0 || b.numel() == 0) return false;
+  auto extent = [](const Tensor& t) {
+    int64_t lo = 0, hi = 0;
+    for (size_t d = 0; d < t.shape().size(); ++d) {
+      const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
+      (span < 0 ? lo : hi) += span;
+    }
+    const auto* base = static_cast<const char*>(t.raw_data());
+    const auto item = static_cast<int64_t>(itemsize(t.dtype()));
+    return std::make_pair(base + lo * item, base + (hi + 1) * item);
+  };
+  const auto [a0, a1] = extent(a);
+  const auto [b0, b1] = extent(b);
+  return a0 < b1 && b0 < a1;
+}
+
+// Same elements at the same addresses: reading and writing them in one pass is safe.
+bool same_layout(const Tensor& a, const Tensor& b) {
+  return a.raw_data() == b.raw_data() && a.dtype() == b.dtype() && a.shape() == b.shape() && a.strides() == b.strides();
+}
+
 Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
   const Shape b = broadcast_shapes(self.shape(), other.shape());
   MINIDL_CHECK(b == self.shape(), ValueError, op, ": output with shape ", shape_str(self.shape()),
@@ -37,9 +61,7 @@ Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
                " can't be cast to the desired output type ", dtype_name(self.dtype()));
   Tensor o = as_dtype(other, self.dtype());
   // Reading and writing overlapping memory in different layouts would read half-updated values.
-  if (o.storage() == self.storage() && !(o.offset() == self.offset() && o.strides() == self.strides() &&
-                                         o.shape() == self.shape()))
-    o = clone(o);
+  if (may_overlap(o, self) && !same_layout(o, self)) o = clone(o);
   return o;
 }
 
@@ -127,7 +149,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   MINIDL_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),
                " cannot be broadcast to the destination's shape ", shape_str(self.shape()));
   Tensor s = as_dtype(src, self.dtype());  // copy_ casts freely, as in PyTorch
-  if (s.storage() == self.storage()) s = clone(s);
+  if (may_overlap(s, self) && !same_layout(s, self)) s = clone(s);
   write(self, s, [](auto, auto y) { return y; });
   if (rec)
     record("CopyBackwards", {src}, self, [](const Tensor& g, const Node&) -> Grads { return {g}; });
