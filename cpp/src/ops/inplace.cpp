@@ -97,16 +97,32 @@ Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
   return add_(self, other, -alpha);
 }
 
+namespace {
+// What mul_/div_ backward needs from `other`, as it is before the write: `other` itself
+// (its version counter then catches later changes), or a private copy when it shares
+// self's memory, since the write itself changes it (x.mul_(x)).
+Tensor other_for_backward(const Tensor& self, const Tensor& other, const Tensor& prepared) {
+  if (!may_overlap(other, self)) return other;
+  NoGradGuard no_grad;
+  return clone(prepared);
+}
+}  // namespace
+
 // self *= other                  d self_old = g * other,  d other = g * self_old
 Tensor& mul_(Tensor& self, const Tensor& other) {
   const bool rec = any_requires_grad({&self, &other});
   check_writable(self, "mul_", rec);
   const Tensor o = prepare_other(self, other, "mul_");
-  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  Tensor saved_other, old;
+  if (rec) {
+    saved_other = other_for_backward(self, other, o);
+    NoGradGuard no_grad;
+    if (other.requires_grad()) old = clone(self);
+  }
   if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x && y; });
   else write(self, o, [](auto x, auto y) { return x * y; });
   if (rec)
-    record("MulBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+    record("MulBackward0", {self, other}, self, [so = SavedTensor(saved_other), old](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_input_grad(0) ? mul(g, so.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, old) : Tensor()};
     });
   return self;
@@ -119,10 +135,15 @@ Tensor& div_(Tensor& self, const Tensor& other) {
   const bool rec = any_requires_grad({&self, &other});
   check_writable(self, "div_", rec);
   const Tensor o = prepare_other(self, other, "div_");
-  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  Tensor saved_other, old;
+  if (rec) {
+    saved_other = other_for_backward(self, other, o);
+    NoGradGuard no_grad;
+    if (other.requires_grad()) old = clone(self);
+  }
   write(self, o, [](auto x, auto y) { return x / y; });
   if (rec)
-    record("DivBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+    record("DivBackward0", {self, other}, self, [so = SavedTensor(saved_other), old](const Tensor& g, const Node& n) -> Grads {
       Tensor b = so.get();
       return {n.needs_input_grad(0) ? div(g, b) : Tensor(),
               n.needs_input_grad(1) ? neg(div(mul(g, old), mul(b, b))) : Tensor()};
