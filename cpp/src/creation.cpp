@@ -47,8 +47,9 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`.
-    const int64_t half = steps / 2;
+    // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`
+    // (a single step is `start`, as in NumPy and PyTorch).
+    const int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; ++i)
       p[i] = static_cast<T>(i < half ? start + step * i : end - step * (steps - 1 - i));
   });
