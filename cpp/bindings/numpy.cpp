@@ -36,6 +36,8 @@ py::dtype numpy_dtype(DType d) {
 
 Tensor tensor_from_numpy(py::array a) {
   const DType d = dtype_from_numpy(a);
+  // Copy a read-only array first: the strides below must describe the memory we point at.
+  if (!a.writeable()) a = py::array(a.attr("copy")());  // documented: read-only arrays are copied
   const auto item = static_cast<int64_t>(a.itemsize());
   Shape shape(a.shape(), a.shape() + a.ndim());
   Strides strides(a.ndim());
@@ -46,7 +48,6 @@ Tensor tensor_from_numpy(py::array a) {
                  " bytes) are not a multiple of the element size (", item, " bytes)");
     strides[i] = a.strides(i) / item;
   }
-  if (!a.writeable()) a = py::array(a.attr("copy")());  // documented: read-only arrays are copied
   // Keep the array alive as long as the storage; drop it under the GIL.
   auto owner = std::shared_ptr<void>(new py::object(a), [](void* p) {
     py::gil_scoped_acquire gil;
