@@ -12,6 +12,10 @@ namespace minidl::bind {
 namespace {
 
 DType dtype_from_numpy(const py::array& a) {
+  // Shared memory is read as it is: big-endian data would be read as garbage.
+  MINIDL_CHECK(a.dtype().attr("isnative").cast<bool>(), ValueError, "the NumPy array has dtype ",
+               py::str(a.dtype()).cast<std::string>(), ", whose byte order is not the machine's; use "
+               "a.astype(a.dtype.newbyteorder('=')) or minidl.tensor(a), which copies");
   const char kind = a.dtype().kind();
   const auto size = a.dtype().itemsize();
   if (kind == 'f' && size == 4) return DType::Float32;
