@@ -34,7 +34,8 @@ void bind_tensor(py::module_& m) {
       .value("float64", DType::Float64)
       .value("int64", DType::Int64)
       .value("bool", DType::Bool)
-      .def("__repr__", [](DType d) { return std::string("minidl.") + dtype_name(d); })
+      // prepend: py::enum_ already has a __repr__, and a plain def would only add an overload after it
+      .def("__repr__", [](DType d) { return std::string("minidl.") + dtype_name(d); }, py::prepend())
       .def("__str__", [](DType d) { return std::string("minidl.") + dtype_name(d); })
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
