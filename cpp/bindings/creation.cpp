@@ -79,14 +79,17 @@ void bind_creation(py::module_& m) {
       }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("requires_grad") = false);
 
-  m.def("randint", [](py::args args, py::object dtype) {
-        // randint(high, size) or randint(low, high, size)
-        MINIDL_CHECK(args.size() == 2 || args.size() == 3, TypeError,
-                     "randint expects (high, size) or (low, high, size), got ", args.size(), " arguments");
-        const int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
-        const int64_t high = args[args.size() - 2].cast<int64_t>();
-        return randint(low, high, parse_shape_obj(args[args.size() - 1], "randint"), dtype_or(dtype, DType::Int64));
-      }, py::kw_only(), py::arg("dtype") = py::none());
+  m.def("randint", [](py::args args, py::object size, py::object dtype, bool requires_grad) {
+        // randint(high, size) or randint(low, high, size); size may be given as a keyword
+        std::vector<py::handle> a(args.begin(), args.end());
+        if (!size.is_none()) a.push_back(size);
+        MINIDL_CHECK(a.size() == 2 || a.size() == 3, TypeError,
+                     "randint expects (high, size) or (low, high, size), got ", a.size(), " arguments");
+        const int64_t low = a.size() == 3 ? a[0].cast<int64_t>() : 0;
+        const int64_t high = a[a.size() - 2].cast<int64_t>();
+        return finish(randint(low, high, parse_shape_obj(a.back(), "randint"), dtype_or(dtype, DType::Int64)),
+                      requires_grad);
+      }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
   m.def("randperm", &randperm, py::arg("n"));
   m.def("manual_seed", [](int64_t seed) { manual_seed(static_cast<uint64_t>(seed)); }, py::arg("seed"),
         "Seed minidl's one global generator: the same seed gives the same random tensors.");
