@@ -17,29 +17,34 @@ _NUMPY_DTYPES = {
 }
 
 
-def _infer_numpy(data):
-    """Python data -> ndarray with minidl's default dtypes (floats are float32, ints int64)."""
-    if isinstance(data, np.ndarray):
-        arr = data
-        # keep float64/float32/int64/bool; map the rest to the nearest supported type
-        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
-            arr = arr.astype(np.float32)
-        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
-            arr = arr.astype(np.int64)
-        return arr
+def _infer_numpy(data, dtype=None):
+    """Python data -> ndarray: of NumPy dtype ``dtype`` when given, else with minidl's defaults
+    (Python floats -> float32, ints -> int64; arrays and NumPy scalars keep float32/float64/int64/bool).
+
+    With ``dtype`` given the data is converted once, straight to it: Python floats never pass
+    through float32 on their way to float64.
+    """
     if isinstance(data, Tensor):
-        return data.detach().numpy()
-    if isinstance(data, (list, tuple)):
-        data = [(_infer_numpy(x) if isinstance(x, Tensor) else x) for x in data]
-    arr = np.asarray(data)
-    if arr.dtype == object:
-        raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
-    if arr.dtype.kind == "f":
-        arr = arr.astype(np.float32)  # Python floats -> float32, minidl's default (as torch)
-    elif arr.dtype.kind in "iu":
+        arr = data.detach().numpy()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)):
+            data = [(_infer_numpy(x) if isinstance(x, Tensor) else x) for x in data]
+        arr = np.asarray(data)
+        if dtype is None and arr.dtype.kind == "f":
+            arr = arr.astype(np.float32)  # Python floats -> float32, minidl's default (as torch)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"could not make a tensor from {type(data).__name__} of NumPy dtype {arr.dtype}: "
+                        "expected numbers (bool, int, float), possibly nested in lists")
+    if dtype is not None:
+        return arr.astype(dtype)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
+        arr = arr.astype(np.float32)
+    elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "b":
-        raise TypeError(f"could not make a tensor from data of NumPy dtype {arr.dtype}")
+    elif not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
 
 
@@ -49,9 +54,7 @@ def tensor(data, dtype=None, requires_grad=False):
     Python floats give float32 and Python ints int64 unless ``dtype`` says otherwise;
     NumPy arrays keep their dtype (float32, float64, int64, bool).
     """
-    arr = _infer_numpy(data)
-    if dtype is not None:
-        arr = arr.astype(_NUMPY_DTYPES[_as_dtype(dtype)])
+    arr = _infer_numpy(data, None if dtype is None else _NUMPY_DTYPES[_as_dtype(dtype)])
     t = _C.from_numpy(np.array(arr, copy=True, order="C"))
     if requires_grad:
         t.requires_grad_(True)
