@@ -83,21 +83,91 @@ def _raise_dtype(d):
 
 
 # ---- repr, like PyTorch's -------------------------------------------------
+# PyTorch's rules (torch/_tensor_str.py): floats print with 4 decimals, or as "1." when every
+# value is an integer, or in scientific notation when the magnitudes span more than 1000x or
+# leave [1e-4, 1e8]; every element is right-aligned to the widest; more than 1000 elements
+# are summarised to the first and last 3 along each dim.
+
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
+
+
+class _Formatter:
+    def __init__(self, values):
+        values = np.asarray(values).ravel()
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        if not self.floating:
+            for v in values.tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        vals = values.astype(np.float64)
+        nz = vals[np.isfinite(vals) & (vals != 0)]
+        if nz.size == 0:
+            return
+        lo, hi = np.abs(nz).min(), np.abs(nz).max()
+        self.int_mode = bool(np.all(nz == np.ceil(nz)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        if self.sci_mode:
+            strs = [f"{v:.{_PRECISION}e}" for v in nz.tolist()]
+        elif self.int_mode:
+            strs = [f"{v:.0f}." for v in nz.tolist()]
+        else:
+            strs = [f"{v:.{_PRECISION}f}" for v in nz.tolist()]
+        self.width = max(len(x) for x in strs)
+
+    def format(self, v):
+        if not self.floating:
+            s = str(v)
+        elif self.sci_mode:
+            s = f"{v:{self.width}.{_PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        else:
+            s = f"{v:.{_PRECISION}f}"
+        return " " * (self.width - len(s)) + s
+
+
+def _summarized(arr):
+    """The elements that will be shown: the first and last _EDGEITEMS along every long dim."""
+    for d in builtins.range(arr.ndim):
+        if arr.shape[d] > 2 * _EDGEITEMS:
+            idx = list(builtins.range(_EDGEITEMS)) + list(builtins.range(arr.shape[d] - _EDGEITEMS, arr.shape[d]))
+            arr = np.take(arr, idx, axis=d)
+    return arr
+
+
+def _body(arr, indent, summarize, fmt):
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    n = arr.shape[0]
+    skip = summarize and n > 2 * _EDGEITEMS
+    rows = list(builtins.range(_EDGEITEMS)) + [None] + list(builtins.range(n - _EDGEITEMS, n)) if skip \
+        else list(builtins.range(n))
+    if arr.ndim == 1:
+        items = [fmt.format(arr[i].item()) if i is not None else " ..." for i in rows]
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in builtins.range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    parts = [_body(arr[i], indent + 1, summarize, fmt) if i is not None else "..." for i in rows]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
 
 def _repr(self):
     arr = self.detach().numpy()
     prefix = "tensor("
-    if arr.size == 0:
-        body = "[]" if arr.ndim == 1 else f"size={tuple(arr.shape)}"
-    else:
-        if arr.dtype.kind == "f":
-            with np.printoptions(precision=4, suppress=True, floatmode="maxprec"):
-                body = np.array2string(arr, separator=", ", prefix=prefix)
-        else:
-            body = np.array2string(arr, separator=", ", prefix=prefix)
     extras = []
-    if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool) or (arr.size == 0 and self.dtype != _C.dtype.float32):
-        extras.append(f"dtype={self.dtype!r}")
+    if arr.size == 0:
+        body = "[]"
+        if arr.ndim != 1:
+            extras.append(f"size={tuple(arr.shape)}")
+        if self.dtype != _C.dtype.float32:  # nothing to infer the dtype from
+            extras.append(f"dtype={self.dtype!r}")
+    else:
+        summarize = arr.size > _THRESHOLD
+        fmt = _Formatter(_summarized(arr) if summarize else arr)
+        body = _body(arr, len(prefix), summarize, fmt)
+        if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
+            extras.append(f"dtype={self.dtype!r}")
     if self.grad_fn is not None:
         extras.append(f"grad_fn=<{self.grad_fn.name()}>")
     elif self.requires_grad:
