@@ -3,8 +3,13 @@
 
 namespace minidl::bind {
 
+Tensor tensor_from_numpy(py::array a);  // numpy.cpp
+
 std::optional<Tensor> as_operand(py::handle h, const Tensor& like) {
   if (py::isinstance<Tensor>(h)) return h.cast<Tensor>();
+  // An ndarray is a tensor operand (read in place, as PyTorch does), not something for
+  // NumPy to turn the tensor into an array for: `t + a` and `a + t` give tensors.
+  if (py::isinstance<py::array>(h)) return tensor_from_numpy(py::reinterpret_borrow<py::array>(h));
   if (PyBool_Check(h.ptr())) return scalar_like(h.ptr() == Py_True ? 1.0 : 0.0, false, true, like);
   if (PyLong_Check(h.ptr())) {
     int overflow = 0;
