@@ -75,12 +75,17 @@ void bind_autograd(py::module_& m) {
         "Threads for minidl's kernels and OpenBLAS (the same number for both).");
   m.def("get_num_threads", &get_num_threads);
 
-  tensor_class().def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph) {
+  tensor_class().def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph) {
+        if (create_graph) {  // NotImplementedError, as minidl.autograd.backward raises
+          PyErr_SetString(PyExc_NotImplementedError, "backward(): minidl does not record the backward pass, so "
+                          "create_graph=True (higher-order gradients) is not supported");
+          throw py::error_already_set();
+        }
         Tensor g = tensor_or_none(gradient, "backward(): gradient");
         const bool retain = !retain_graph.is_none() && retain_graph.cast<bool>();
         py::gil_scoped_release release;
         t.backward(g, retain);
-      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
+      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
       "Accumulate d(self)/d(leaf) into leaf.grad for every leaf this tensor depends on.\n"
       "A non-scalar self needs `gradient` (the vector in the vector-Jacobian product).\n"
       "The graph is freed afterwards unless retain_graph=True.");
