@@ -12,12 +12,20 @@ Tensor finish(Tensor t, bool requires_grad) {
   return t;
 }
 
-// Shape from *size (or a single sequence); dtype and requires_grad as keywords.
+// Shape from *size, a single sequence, or size= (PyTorch's keyword); dtype and requires_grad as keywords.
 template <class Make>
 void def_sized(py::module_& m, const char* name, Make make, DType default_dtype, const char* doc) {
-  m.def(name, [make, default_dtype, name](py::args size, py::object dtype, bool requires_grad) {
-        return finish(make(parse_shape(size, name), dtype_or(dtype, default_dtype)), requires_grad);
-      }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
+  m.def(name, [make, default_dtype, name](py::args args, py::object size, py::object dtype, bool requires_grad) {
+        Shape shape;
+        if (size.is_none()) {
+          shape = parse_shape(args, name);
+        } else {
+          MINIDL_CHECK(args.size() == 0, TypeError, name, "(): size given both positionally and as size=");
+          shape = parse_shape_obj(size, name);
+        }
+        return finish(make(shape, dtype_or(dtype, default_dtype)), requires_grad);
+      }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
+      doc);
 }
 
 template <class Make>
