@@ -15,7 +15,9 @@ std::optional<Tensor> as_operand(py::handle h, const Tensor& like) {
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
     if (overflow) throw ValueError(str("integer ", py::str(h).cast<std::string>(), " does not fit in int64"));
-    return scalar_like(static_cast<double>(v), false, false, like);
+    Tensor t = scalar_like(static_cast<double>(v), false, false, like);
+    if (t.dtype() == DType::Int64) *t.data<int64_t>() = v;  // exact: a double holds only 53 bits
+    return t;
   }
   if (PyFloat_Check(h.ptr())) return scalar_like(PyFloat_AS_DOUBLE(h.ptr()), true, false, like);
   // NumPy scalars (np.float32(2), np.int64(3)) behave like Python numbers.

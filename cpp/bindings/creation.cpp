@@ -58,7 +58,11 @@ void bind_creation(py::module_& m) {
   m.def("full", [](py::handle size, py::handle value, py::object dtype, bool requires_grad) {
         // dtype follows the fill value when not given: bool, int64 or float32 (as PyTorch)
         DType def = PyBool_Check(value.ptr()) ? DType::Bool : is_float_number(value) ? kDefaultFloat : DType::Int64;
-        return finish(full(parse_shape_obj(size, "full"), value.cast<double>(), dtype_or(dtype, def)), requires_grad);
+        const DType d = dtype_or(dtype, def);
+        Tensor t = full(parse_shape_obj(size, "full"), value.cast<double>(), d);
+        if (d == DType::Int64 && PyLong_Check(value.ptr()))  // exact: a double holds only 53 bits
+          std::fill(t.data<int64_t>(), t.data<int64_t>() + t.numel(), value.cast<int64_t>());
+        return finish(t, requires_grad);
       }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("requires_grad") = false);
   m.def("full_like", [](const Tensor& like, double value, py::object dtype, bool requires_grad) {
