@@ -30,7 +30,11 @@ Tensor arange(double start, double end, double step, DType dtype) {
                start, " and ", end);
   MINIDL_CHECK((end - start) / step >= 0 || start == end, ValueError, "arange: upper bound ", end,
                " and lower bound ", start, " inconsistent with step sign ", step);
-  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  const double count = std::ceil((end - start) / step);
+  // Converting a count beyond int64 is undefined (it came out as 0 elements).
+  MINIDL_CHECK(count < 9.2e18, ValueError, "arange: (", start, ", ", end, ", ", step, ") has too many elements (",
+               count, ")");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor t = Tensor::empty({std::max<int64_t>(n, 0)}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
