@@ -131,7 +131,8 @@ def _summarized(arr):
     """The elements that will be shown: the first and last _EDGEITEMS along every long dim."""
     for d in builtins.range(arr.ndim):
         if arr.shape[d] > 2 * _EDGEITEMS:
-            idx = list(builtins.range(_EDGEITEMS)) + list(builtins.range(arr.shape[d] - _EDGEITEMS, arr.shape[d]))
+            n = arr.shape[d]
+            idx = list(builtins.range(_EDGEITEMS)) + list(builtins.range(n - _EDGEITEMS, n))
             arr = np.take(arr, idx, axis=d)
     return arr
 
