@@ -3,7 +3,8 @@ import numpy as np
 
 import minidl
 
-NP_DTYPE = {minidl.float32: np.float32, minidl.float64: np.float64, minidl.int64: np.int64, minidl.bool: np.bool_}
+NP_DTYPE = {minidl.float32: np.float32, minidl.float64: np.float64,
+            minidl.int64: np.int64, minidl.bool: np.bool_}
 MD_DTYPE = {v: k for k, v in NP_DTYPE.items()}
 
 # float32 kernels may differ from NumPy's libm by a few ulps (and by more through exp/log/pow chains).
