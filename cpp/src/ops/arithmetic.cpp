@@ -117,10 +117,15 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     if constexpr (std::is_same_v<T, bool>) {
       return x;  // unreachable: bool is refused above
     } else if constexpr (std::is_integral_v<T>) {
-      T r = 1;
-      for (T e = z, base = x; e > 0; e >>= 1, base *= base)
+      // By squaring, in unsigned arithmetic: overflow wraps (as in NumPy and PyTorch) instead of
+      // being undefined, which the last, unused squaring of the base could hit (2**40 ** 1).
+      using U = std::make_unsigned_t<T>;
+      U r = 1, base = static_cast<U>(x);
+      for (T e = z; e > 0; e >>= 1) {
         if (e & 1) r *= base;
-      return r;
+        base *= base;
+      }
+      return static_cast<T>(r);
     } else {
       return static_cast<T>(std::pow(x, z));
     }
