@@ -190,6 +190,24 @@ def test_integer_arithmetic_is_exact():
     assert_close(minidl.relu(ta), np.maximum(a, 0))
 
 
+def test_integer_overflow_wraps_like_numpy():
+    big = np.array([2 ** 62, -2 ** 63, 2 ** 63 - 1], dtype=np.int64)
+    t = minidl.tensor(big)
+    with np.errstate(over="ignore"):
+        assert_close(t + t, big + big)
+        assert_close(t - minidl.tensor([-(2 ** 62), 1, -1]), big - np.array([-(2 ** 62), 1, -1]))
+        assert_close(t * 4, big * 4)
+        assert_close(-t, -big)
+        assert_close(abs(t), np.abs(big))
+        assert_close(t ** 3, big ** 3)
+    u = minidl.tensor(big)
+    u.add_(u)
+    u.mul_(3)
+    u.sub_(minidl.tensor(big), alpha=5)
+    with np.errstate(over="ignore"):
+        assert_close(u, (big + big) * 3 - big * 5)
+
+
 def test_bool_add_mul_are_logical():
     a = np.array([True, True, False, False])
     b = np.array([True, False, True, False])

@@ -52,7 +52,7 @@ Tensor arith(const char* op, const Tensor& a, const Tensor& b, DType d, const F&
 Tensor add(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   Tensor y = d == DType::Bool ? arith("add", a, b, d, [](bool x, bool z) { return x || z; })
-                              : arith("add", a, b, d, [](auto x, auto z) { return x + z; });
+                              : arith("add", a, b, d, [](auto x, auto z) { return detail::wrapping_add(x, z); });
   if (any_requires_grad({&a, &b}))
     record("AddBackward0", {a, b}, y, [](const Tensor& g, const Node&) -> Grads { return {g, g}; });
   return y;
@@ -65,7 +65,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   MINIDL_CHECK(d != DType::Bool, Error,
                "subtraction, the `-` operator, with two bool tensors is not supported; for bools use "
                "a != b (exclusive or) or logical_and(a, logical_not(b))");
-  Tensor y = arith("sub", a, b, d, [](auto x, auto z) { return x - z; });
+  Tensor y = arith("sub", a, b, d, [](auto x, auto z) { return detail::wrapping_sub(x, z); });
   if (any_requires_grad({&a, &b}))
     record("SubBackward0", {a, b}, y, [](const Tensor& g, const Node& n) -> Grads {
       return {g, n.needs_input_grad(1) ? neg(g) : Tensor()};
@@ -77,7 +77,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   Tensor y = d == DType::Bool ? arith("mul", a, b, d, [](bool x, bool z) { return x && z; })
-                              : arith("mul", a, b, d, [](auto x, auto z) { return x * z; });
+                              : arith("mul", a, b, d, [](auto x, auto z) { return detail::wrapping_mul(x, z); });
   if (any_requires_grad({&a, &b}))
     record("MulBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_input_grad(0) ? mul(g, sb.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, sa.get()) : Tensor()};

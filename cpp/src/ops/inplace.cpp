@@ -82,8 +82,10 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   check_writable(self, "add_", rec);
   const Tensor o = prepare_other(self, other, "add_");
   if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x || y; });
-  else if (alpha == 1.0) write(self, o, [](auto x, auto y) { return x + y; });
-  else write(self, o, [alpha](auto x, auto y) { return x + static_cast<decltype(x)>(alpha) * y; });
+  else if (alpha == 1.0) write(self, o, [](auto x, auto y) { return detail::wrapping_add(x, y); });
+  else write(self, o, [alpha](auto x, auto y) {
+    return detail::wrapping_add(x, detail::wrapping_mul(static_cast<decltype(x)>(alpha), y));
+  });
   if (rec)
     record("AddBackward0", {self, other}, self, [alpha](const Tensor& g, const Node&) -> Grads {
       return {g, alpha == 1.0 ? g : mul(g, scalar_tensor(alpha, g.dtype()))};
@@ -120,7 +122,7 @@ Tensor& mul_(Tensor& self, const Tensor& other) {
     if (other.requires_grad()) old = clone(self);
   }
   if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x && y; });
-  else write(self, o, [](auto x, auto y) { return x * y; });
+  else write(self, o, [](auto x, auto y) { return detail::wrapping_mul(x, y); });
   if (rec)
     record("MulBackward0", {self, other}, self, [so = SavedTensor(saved_other), old](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_input_grad(0) ? mul(g, so.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, old) : Tensor()};

@@ -39,7 +39,7 @@ Tensor neg(const Tensor& x) {
   // RuntimeError, as in PyTorch.
   MINIDL_CHECK(x.dtype() != DType::Bool, Error,
                "negation, the `-` operator, on a bool tensor is not supported; use logical_not() or ~ instead");
-  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return -v; });
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return detail::wrapping_neg(v); });
   if (any_requires_grad({&x}))
     record("NegBackward0", {x}, y, [](const Tensor& g, const Node&) -> Grads { return {neg(g)}; });
   return y;
@@ -47,7 +47,7 @@ Tensor neg(const Tensor& x) {
 
 // y = |x|              dx = g * sign(x)   (sign(0) = 0)
 Tensor abs(const Tensor& x) {
-  Tensor y = x.dtype() == DType::Bool ? clone(x) : apply_unary(x, x.dtype(), [](auto v) { return v < 0 ? -v : v; });
+  Tensor y = x.dtype() == DType::Bool ? clone(x) : apply_unary(x, x.dtype(), [](auto v) { return v < 0 ? detail::wrapping_neg(v) : v; });
   if (any_requires_grad({&x}))
     record("AbsBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sx.get(), [](auto gv, auto v) { return v > 0 ? gv : v < 0 ? -gv : 0; })};
