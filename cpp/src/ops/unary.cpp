@@ -47,7 +47,10 @@ Tensor neg(const Tensor& x) {
 
 // y = |x|              dx = g * sign(x)   (sign(0) = 0)
 Tensor abs(const Tensor& x) {
-  Tensor y = x.dtype() == DType::Bool ? clone(x) : apply_unary(x, x.dtype(), [](auto v) { return v < 0 ? detail::wrapping_neg(v) : v; });
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) {
+    if constexpr (std::is_same_v<decltype(v), bool>) return v;
+    else return v < 0 ? detail::wrapping_neg(v) : v;
+  });
   if (any_requires_grad({&x}))
     record("AbsBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sx.get(), [](auto gv, auto v) { return v > 0 ? gv : v < 0 ? -gv : 0; })};
