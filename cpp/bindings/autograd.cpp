@@ -4,10 +4,19 @@
 namespace minidl::bind {
 
 namespace {
-std::vector<Tensor> tensors_of(py::handle h) {
+// A tensor, None (undefined) or a TypeError naming what was passed instead.
+Tensor tensor_or_none(py::handle h, const char* what) {
+  if (h.is_none()) return Tensor();
+  if (!py::isinstance<Tensor>(h))
+    throw TypeError(str(what, " must be a Tensor or None, got ", py::str(py::type::of(h).attr("__name__")).cast<std::string>()));
+  return h.cast<Tensor>();
+}
+
+std::vector<Tensor> tensors_of(py::handle h, const char* what) {
   if (py::isinstance<Tensor>(h)) return {h.cast<Tensor>()};
+  if (!py::isinstance<py::iterable>(h)) return {tensor_or_none(h, what)};
   std::vector<Tensor> out;
-  for (py::handle x : h) out.push_back(x.is_none() ? Tensor() : x.cast<Tensor>());
+  for (py::handle x : h) out.push_back(tensor_or_none(x, what));
   return out;
 }
 }  // namespace
@@ -37,16 +46,16 @@ void bind_autograd(py::module_& m) {
   m.def("_set_grad_enabled", &GradMode::set_enabled);
 
   m.def("_run_backward", [](py::handle tensors, py::handle grads, bool retain_graph) {
-        auto ts = tensors_of(tensors);
-        auto gs = grads.is_none() ? std::vector<Tensor>() : tensors_of(grads);
+        auto ts = tensors_of(tensors, "backward(): tensors");
+        auto gs = grads.is_none() ? std::vector<Tensor>() : tensors_of(grads, "backward(): grad_tensors");
         py::gil_scoped_release release;
         run_backward(ts, gs, retain_graph);
       }, py::arg("tensors"), py::arg("grad_tensors"), py::arg("retain_graph"));
 
   m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grad_outputs, bool retain_graph, bool allow_unused) {
-        auto outs = tensors_of(outputs);
-        auto ins = tensors_of(inputs);
-        auto gouts = grad_outputs.is_none() ? std::vector<Tensor>() : tensors_of(grad_outputs);
+        auto outs = tensors_of(outputs, "grad(): outputs");
+        auto ins = tensors_of(inputs, "grad(): inputs");
+        auto gouts = grad_outputs.is_none() ? std::vector<Tensor>() : tensors_of(grad_outputs, "grad(): grad_outputs");
         std::vector<Tensor> res;
         {
           py::gil_scoped_release release;
@@ -66,12 +75,17 @@ void bind_autograd(py::module_& m) {
         "Threads for minidl's kernels and OpenBLAS (the same number for both).");
   m.def("get_num_threads", &get_num_threads);
 
-  tensor_class().def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph) {
-        Tensor g = gradient.is_none() ? Tensor() : gradient.cast<Tensor>();
+  tensor_class().def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph) {
+        if (create_graph) {  // NotImplementedError, as minidl.autograd.backward raises
+          PyErr_SetString(PyExc_NotImplementedError, "backward(): minidl does not record the backward pass, so "
+                          "create_graph=True (higher-order gradients) is not supported");
+          throw py::error_already_set();
+        }
+        Tensor g = tensor_or_none(gradient, "backward(): gradient");
         const bool retain = !retain_graph.is_none() && retain_graph.cast<bool>();
         py::gil_scoped_release release;
         t.backward(g, retain);
-      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
+      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
       "Accumulate d(self)/d(leaf) into leaf.grad for every leaf this tensor depends on.\n"
       "A non-scalar self needs `gradient` (the vector in the vector-Jacobian product).\n"
       "The graph is freed afterwards unless retain_graph=True.");

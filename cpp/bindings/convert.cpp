@@ -3,14 +3,21 @@
 
 namespace minidl::bind {
 
+Tensor tensor_from_numpy(py::array a);  // numpy.cpp
+
 std::optional<Tensor> as_operand(py::handle h, const Tensor& like) {
   if (py::isinstance<Tensor>(h)) return h.cast<Tensor>();
+  // An ndarray is a tensor operand (read in place, as PyTorch does), not something for
+  // NumPy to turn the tensor into an array for: `t + a` and `a + t` give tensors.
+  if (py::isinstance<py::array>(h)) return tensor_from_numpy(py::reinterpret_borrow<py::array>(h));
   if (PyBool_Check(h.ptr())) return scalar_like(h.ptr() == Py_True ? 1.0 : 0.0, false, true, like);
   if (PyLong_Check(h.ptr())) {
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
     if (overflow) throw ValueError(str("integer ", py::str(h).cast<std::string>(), " does not fit in int64"));
-    return scalar_like(static_cast<double>(v), false, false, like);
+    Tensor t = scalar_like(static_cast<double>(v), false, false, like);
+    if (t.dtype() == DType::Int64) *t.data<int64_t>() = v;  // exact: a double holds only 53 bits
+    return t;
   }
   if (PyFloat_Check(h.ptr())) return scalar_like(PyFloat_AS_DOUBLE(h.ptr()), true, false, like);
   // NumPy scalars (np.float32(2), np.int64(3)) behave like Python numbers.

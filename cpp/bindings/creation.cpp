@@ -12,12 +12,20 @@ Tensor finish(Tensor t, bool requires_grad) {
   return t;
 }
 
-// Shape from *size (or a single sequence); dtype and requires_grad as keywords.
+// Shape from *size, a single sequence, or size= (PyTorch's keyword); dtype and requires_grad as keywords.
 template <class Make>
 void def_sized(py::module_& m, const char* name, Make make, DType default_dtype, const char* doc) {
-  m.def(name, [make, default_dtype, name](py::args size, py::object dtype, bool requires_grad) {
-        return finish(make(parse_shape(size, name), dtype_or(dtype, default_dtype)), requires_grad);
-      }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
+  m.def(name, [make, default_dtype, name](py::args args, py::object size, py::object dtype, bool requires_grad) {
+        Shape shape;
+        if (size.is_none()) {
+          shape = parse_shape(args, name);
+        } else {
+          MINIDL_CHECK(args.size() == 0, TypeError, name, "(): size given both positionally and as size=");
+          shape = parse_shape_obj(size, name);
+        }
+        return finish(make(shape, dtype_or(dtype, default_dtype)), requires_grad);
+      }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
+      doc);
 }
 
 template <class Make>
@@ -50,7 +58,11 @@ void bind_creation(py::module_& m) {
   m.def("full", [](py::handle size, py::handle value, py::object dtype, bool requires_grad) {
         // dtype follows the fill value when not given: bool, int64 or float32 (as PyTorch)
         DType def = PyBool_Check(value.ptr()) ? DType::Bool : is_float_number(value) ? kDefaultFloat : DType::Int64;
-        return finish(full(parse_shape_obj(size, "full"), value.cast<double>(), dtype_or(dtype, def)), requires_grad);
+        const DType d = dtype_or(dtype, def);
+        Tensor t = full(parse_shape_obj(size, "full"), value.cast<double>(), d);
+        if (d == DType::Int64 && PyLong_Check(value.ptr()))  // exact: a double holds only 53 bits
+          std::fill(t.data<int64_t>(), t.data<int64_t>() + t.numel(), value.cast<int64_t>());
+        return finish(t, requires_grad);
       }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("requires_grad") = false);
   m.def("full_like", [](const Tensor& like, double value, py::object dtype, bool requires_grad) {
@@ -79,14 +91,17 @@ void bind_creation(py::module_& m) {
       }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("requires_grad") = false);
 
-  m.def("randint", [](py::args args, py::object dtype) {
-        // randint(high, size) or randint(low, high, size)
-        MINIDL_CHECK(args.size() == 2 || args.size() == 3, TypeError,
-                     "randint expects (high, size) or (low, high, size), got ", args.size(), " arguments");
-        const int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
-        const int64_t high = args[args.size() - 2].cast<int64_t>();
-        return randint(low, high, parse_shape_obj(args[args.size() - 1], "randint"), dtype_or(dtype, DType::Int64));
-      }, py::kw_only(), py::arg("dtype") = py::none());
+  m.def("randint", [](py::args args, py::object size, py::object dtype, bool requires_grad) {
+        // randint(high, size) or randint(low, high, size); size may be given as a keyword
+        std::vector<py::handle> a(args.begin(), args.end());
+        if (!size.is_none()) a.push_back(size);
+        MINIDL_CHECK(a.size() == 2 || a.size() == 3, TypeError,
+                     "randint expects (high, size) or (low, high, size), got ", a.size(), " arguments");
+        const int64_t low = a.size() == 3 ? a[0].cast<int64_t>() : 0;
+        const int64_t high = a[a.size() - 2].cast<int64_t>();
+        return finish(randint(low, high, parse_shape_obj(a.back(), "randint"), dtype_or(dtype, DType::Int64)),
+                      requires_grad);
+      }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
   m.def("randperm", &randperm, py::arg("n"));
   m.def("manual_seed", [](int64_t seed) { manual_seed(static_cast<uint64_t>(seed)); }, py::arg("seed"),
         "Seed minidl's one global generator: the same seed gives the same random tensors.");

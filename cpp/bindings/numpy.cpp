@@ -12,6 +12,10 @@ namespace minidl::bind {
 namespace {
 
 DType dtype_from_numpy(const py::array& a) {
+  // Shared memory is read as it is: big-endian data would be read as garbage.
+  MINIDL_CHECK(a.dtype().attr("isnative").cast<bool>(), ValueError, "the NumPy array has dtype ",
+               py::str(a.dtype()).cast<std::string>(), ", whose byte order is not the machine's; use "
+               "a.astype(a.dtype.newbyteorder('=')) or minidl.tensor(a), which copies");
   const char kind = a.dtype().kind();
   const auto size = a.dtype().itemsize();
   if (kind == 'f' && size == 4) return DType::Float32;
@@ -36,6 +40,8 @@ py::dtype numpy_dtype(DType d) {
 
 Tensor tensor_from_numpy(py::array a) {
   const DType d = dtype_from_numpy(a);
+  // Copy a read-only array first: the strides below must describe the memory we point at.
+  if (!a.writeable()) a = py::array(a.attr("copy")());  // documented: read-only arrays are copied
   const auto item = static_cast<int64_t>(a.itemsize());
   Shape shape(a.shape(), a.shape() + a.ndim());
   Strides strides(a.ndim());
@@ -46,7 +52,6 @@ Tensor tensor_from_numpy(py::array a) {
                  " bytes) are not a multiple of the element size (", item, " bytes)");
     strides[i] = a.strides(i) / item;
   }
-  if (!a.writeable()) a = py::array(a.attr("copy")());  // documented: read-only arrays are copied
   // Keep the array alive as long as the storage; drop it under the GIL.
   auto owner = std::shared_ptr<void>(new py::object(a), [](void* p) {
     py::gil_scoped_acquire gil;

@@ -12,10 +12,9 @@ py::tuple to_tuple(const std::vector<int64_t>& v) {
   return t;
 }
 
-// The single value of a one-element tensor as a Python number.
-py::object item(const Tensor& t) {
-  MINIDL_CHECK(t.numel() == 1, ValueError, "a Tensor with ", t.numel(), " elements cannot be converted to a Python "
-               "number (item() needs exactly one element; shape is ", shape_str(t.shape()), ")");
+// The single value of a one-element tensor as a Python number. The errors are PyTorch's:
+// RuntimeError from item(), ValueError from float()/int().
+py::object value_of(const Tensor& t) {
   return dispatch(t.dtype(), [&](auto tag) -> py::object {
     using T = typename decltype(tag)::type;
     const T v = *t.data<T>();
@@ -23,6 +22,18 @@ py::object item(const Tensor& t) {
     else if constexpr (std::is_integral_v<T>) return py::int_(v);
     else return py::float_(static_cast<double>(v));
   });
+}
+
+py::object item(const Tensor& t) {
+  MINIDL_CHECK(t.numel() == 1, Error, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar "
+               "(item() needs exactly one element; shape is ", shape_str(t.shape()), ")");
+  return value_of(t);
+}
+
+py::object python_number(const Tensor& t) {
+  MINIDL_CHECK(t.numel() == 1, ValueError, "only one element tensors can be converted to Python scalars (got ",
+               t.numel(), " elements, shape ", shape_str(t.shape()), ")");
+  return value_of(t);
 }
 }  // namespace
 
@@ -110,8 +121,8 @@ backward() fills .grad of every leaf with d(output)/d(leaf).
 
       // ---- Python numbers ----
       .def("item", &item, "The value of a one-element tensor as a Python number.")
-      .def("__float__", [](const Tensor& t) { return item(t).cast<double>(); })
-      .def("__int__", [](const Tensor& t) { return py::int_(item(t)); })
+      .def("__float__", [](const Tensor& t) { return python_number(t).cast<double>(); })
+      .def("__int__", [](const Tensor& t) { return py::int_(python_number(t)); })
       .def("__index__", [](const Tensor& t) {
             MINIDL_CHECK(t.dtype() == DType::Int64 || t.dtype() == DType::Bool, TypeError,
                          "only integer tensors of a single element can be converted to an index, got ", dtype_name(t.dtype()));

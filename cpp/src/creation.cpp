@@ -30,7 +30,11 @@ Tensor arange(double start, double end, double step, DType dtype) {
                start, " and ", end);
   MINIDL_CHECK((end - start) / step >= 0 || start == end, ValueError, "arange: upper bound ", end,
                " and lower bound ", start, " inconsistent with step sign ", step);
-  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  const double count = std::ceil((end - start) / step);
+  // Converting a count beyond int64 is undefined (it came out as 0 elements).
+  MINIDL_CHECK(count < 9.2e18, ValueError, "arange: (", start, ", ", end, ", ", step, ") has too many elements (",
+               count, ")");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor t = Tensor::empty({std::max<int64_t>(n, 0)}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -47,8 +51,9 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`.
-    const int64_t half = steps / 2;
+    // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`
+    // (a single step is `start`, as in NumPy and PyTorch).
+    const int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; ++i)
       p[i] = static_cast<T>(i < half ? start + step * i : end - step * (steps - 1 - i));
   });

@@ -23,8 +23,13 @@ TensorImpl::~TensorImpl() {
 int64_t TensorImpl::live_count() { return g_live_impls.load(); }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  for (int64_t d : shape)
+  int64_t nbytes = static_cast<int64_t>(itemsize(dtype));
+  for (int64_t d : shape) {
     MINIDL_CHECK(d >= 0, ValueError, "negative dimension in shape ", shape_str(shape));
+    // A product that wraps around would allocate a few bytes for a huge shape.
+    MINIDL_CHECK(!__builtin_mul_overflow(nbytes, d, &nbytes), ValueError, "shape ", shape_str(shape),
+                 " has too many elements to allocate");
+  }
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(static_cast<size_t>(numel_of(shape)) * itemsize(dtype));
   impl->dtype = dtype;

@@ -17,29 +17,34 @@ _NUMPY_DTYPES = {
 }
 
 
-def _infer_numpy(data):
-    """Python data -> ndarray with minidl's default dtypes (floats are float32, ints int64)."""
-    if isinstance(data, np.ndarray):
-        arr = data
-        # keep float64/float32/int64/bool; map the rest to the nearest supported type
-        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
-            arr = arr.astype(np.float32)
-        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
-            arr = arr.astype(np.int64)
-        return arr
+def _infer_numpy(data, dtype=None):
+    """Python data -> ndarray: of NumPy dtype ``dtype`` when given, else with minidl's defaults
+    (Python floats -> float32, ints -> int64; arrays and NumPy scalars keep float32/float64/int64/bool).
+
+    With ``dtype`` given the data is converted once, straight to it: Python floats never pass
+    through float32 on their way to float64.
+    """
     if isinstance(data, Tensor):
-        return data.detach().numpy()
-    if isinstance(data, (list, tuple)):
-        data = [(_infer_numpy(x) if isinstance(x, Tensor) else x) for x in data]
-    arr = np.asarray(data)
-    if arr.dtype == object:
-        raise TypeError(f"could not make a tensor from {type(data).__name__}: ragged or non-numeric data")
-    if arr.dtype.kind == "f":
-        arr = arr.astype(np.float32)  # Python floats -> float32, minidl's default (as torch)
-    elif arr.dtype.kind in "iu":
+        arr = data.detach().numpy()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)):
+            data = [(_infer_numpy(x) if isinstance(x, Tensor) else x) for x in data]
+        arr = np.asarray(data)
+        if dtype is None and arr.dtype.kind == "f":
+            arr = arr.astype(np.float32)  # Python floats -> float32, minidl's default (as torch)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"could not make a tensor from {type(data).__name__} of NumPy dtype {arr.dtype}: "
+                        "expected numbers (bool, int, float), possibly nested in lists")
+    if dtype is not None:
+        return arr.astype(dtype)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
+        arr = arr.astype(np.float32)
+    elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "b":
-        raise TypeError(f"could not make a tensor from data of NumPy dtype {arr.dtype}")
+    elif not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
 
 
@@ -49,9 +54,7 @@ def tensor(data, dtype=None, requires_grad=False):
     Python floats give float32 and Python ints int64 unless ``dtype`` says otherwise;
     NumPy arrays keep their dtype (float32, float64, int64, bool).
     """
-    arr = _infer_numpy(data)
-    if dtype is not None:
-        arr = arr.astype(_NUMPY_DTYPES[_as_dtype(dtype)])
+    arr = _infer_numpy(data, None if dtype is None else _NUMPY_DTYPES[_as_dtype(dtype)])
     t = _C.from_numpy(np.array(arr, copy=True, order="C"))
     if requires_grad:
         t.requires_grad_(True)
@@ -80,21 +83,92 @@ def _raise_dtype(d):
 
 
 # ---- repr, like PyTorch's -------------------------------------------------
+# PyTorch's rules (torch/_tensor_str.py): floats print with 4 decimals, or as "1." when every
+# value is an integer, or in scientific notation when the magnitudes span more than 1000x or
+# leave [1e-4, 1e8]; every element is right-aligned to the widest; more than 1000 elements
+# are summarised to the first and last 3 along each dim.
+
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
+
+
+class _Formatter:
+    def __init__(self, values):
+        values = np.asarray(values).ravel()
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        if not self.floating:
+            for v in values.tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        vals = values.astype(np.float64)
+        nz = vals[np.isfinite(vals) & (vals != 0)]
+        if nz.size == 0:
+            return
+        lo, hi = np.abs(nz).min(), np.abs(nz).max()
+        self.int_mode = bool(np.all(nz == np.ceil(nz)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        if self.sci_mode:
+            strs = [f"{v:.{_PRECISION}e}" for v in nz.tolist()]
+        elif self.int_mode:
+            strs = [f"{v:.0f}." for v in nz.tolist()]
+        else:
+            strs = [f"{v:.{_PRECISION}f}" for v in nz.tolist()]
+        self.width = max(len(x) for x in strs)
+
+    def format(self, v):
+        if not self.floating:
+            s = str(v)
+        elif self.sci_mode:
+            s = f"{v:{self.width}.{_PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        else:
+            s = f"{v:.{_PRECISION}f}"
+        return " " * (self.width - len(s)) + s
+
+
+def _summarized(arr):
+    """The elements that will be shown: the first and last _EDGEITEMS along every long dim."""
+    for d in builtins.range(arr.ndim):
+        if arr.shape[d] > 2 * _EDGEITEMS:
+            n = arr.shape[d]
+            idx = list(builtins.range(_EDGEITEMS)) + list(builtins.range(n - _EDGEITEMS, n))
+            arr = np.take(arr, idx, axis=d)
+    return arr
+
+
+def _body(arr, indent, summarize, fmt):
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    n = arr.shape[0]
+    skip = summarize and n > 2 * _EDGEITEMS
+    rows = list(builtins.range(_EDGEITEMS)) + [None] + list(builtins.range(n - _EDGEITEMS, n)) if skip \
+        else list(builtins.range(n))
+    if arr.ndim == 1:
+        items = [fmt.format(arr[i].item()) if i is not None else " ..." for i in rows]
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in builtins.range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    parts = [_body(arr[i], indent + 1, summarize, fmt) if i is not None else "..." for i in rows]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
 
 def _repr(self):
     arr = self.detach().numpy()
     prefix = "tensor("
-    if arr.size == 0:
-        body = "[]" if arr.ndim == 1 else f"size={tuple(arr.shape)}"
-    else:
-        if arr.dtype.kind == "f":
-            with np.printoptions(precision=4, suppress=True, floatmode="maxprec"):
-                body = np.array2string(arr, separator=", ", prefix=prefix)
-        else:
-            body = np.array2string(arr, separator=", ", prefix=prefix)
     extras = []
-    if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool) or (arr.size == 0 and self.dtype != _C.dtype.float32):
-        extras.append(f"dtype={self.dtype!r}")
+    if arr.size == 0:
+        body = "[]"
+        if arr.ndim != 1:
+            extras.append(f"size={tuple(arr.shape)}")
+        if self.dtype != _C.dtype.float32:  # nothing to infer the dtype from
+            extras.append(f"dtype={self.dtype!r}")
+    else:
+        summarize = arr.size > _THRESHOLD
+        fmt = _Formatter(_summarized(arr) if summarize else arr)
+        body = _body(arr, len(prefix), summarize, fmt)
+        if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
+            extras.append(f"dtype={self.dtype!r}")
     if self.grad_fn is not None:
         extras.append(f"grad_fn=<{self.grad_fn.name()}>")
     elif self.requires_grad:

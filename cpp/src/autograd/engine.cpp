@@ -8,6 +8,7 @@
 //    so individual backward formulas may return broadcast-shaped gradients.
 #include "minidl/autograd/engine.hpp"
 
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -113,6 +114,8 @@ void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
     Grads input_grads;
     if (g.defined()) {
       if (auto kept = n->retained.lock()) {  // retain_grad(): the non-leaf's gradient
+        static std::mutex mu;  // two threads may run backward through this node at once
+        std::lock_guard<std::mutex> lock(mu);
         if (!kept->grad) kept->grad = clone(g).impl_ptr();
         else kept->grad = add(Tensor(kept->grad), g).impl_ptr();
       }

@@ -1,6 +1,7 @@
 #include "minidl/autograd/node.hpp"
 
 #include <atomic>
+#include <mutex>
 
 #include "minidl/error.hpp"
 #include "minidl/grad_mode.hpp"
@@ -11,6 +12,9 @@ namespace minidl {
 namespace {
 std::atomic<int64_t> g_live_nodes{0};
 std::atomic<uint64_t> g_next_seq{0};
+// Backward passes run without the GIL, so two threads may accumulate into one leaf's .grad
+// (or make its AccumulateGrad node) at the same time; these are rare and short, one lock will do.
+std::mutex g_leaf_mu;
 }  // namespace
 
 Node::Node() : seq_(g_next_seq.fetch_add(1, std::memory_order_relaxed)) {
@@ -73,6 +77,7 @@ Grads FunctionNode::apply(const Tensor& grad_output) {
 }
 
 Grads AccumulateGrad::apply(const Tensor& g) {
+  std::lock_guard<std::mutex> lock(g_leaf_mu);
   // g is the gradient of the whole backward pass for this leaf (the engine summed all paths).
   if (!leaf_->grad) {
     // Keep g itself when nobody else holds it; otherwise a private copy, so that a later
@@ -106,6 +111,7 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   if (!t.defined()) return nullptr;
   if (t.grad_fn()) return t.grad_fn();
   if (!t.impl()->requires_grad) return nullptr;
+  std::lock_guard<std::mutex> lock(g_leaf_mu);
   std::shared_ptr<Node> acc = t.impl()->grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t.impl_ptr());

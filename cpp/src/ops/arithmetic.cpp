@@ -52,7 +52,7 @@ Tensor arith(const char* op, const Tensor& a, const Tensor& b, DType d, const F&
 Tensor add(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   Tensor y = d == DType::Bool ? arith("add", a, b, d, [](bool x, bool z) { return x || z; })
-                              : arith("add", a, b, d, [](auto x, auto z) { return x + z; });
+                              : arith("add", a, b, d, [](auto x, auto z) { return detail::wrapping_add(x, z); });
   if (any_requires_grad({&a, &b}))
     record("AddBackward0", {a, b}, y, [](const Tensor& g, const Node&) -> Grads { return {g, g}; });
   return y;
@@ -61,9 +61,11 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // y = a - b            da = g,  db = -g
 Tensor sub(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  MINIDL_CHECK(d != DType::Bool, TypeError,
-               "subtraction of two bool tensors is not supported; use logical_xor or ~ instead");
-  Tensor y = arith("sub", a, b, d, [](auto x, auto z) { return x - z; });
+  // RuntimeError, as in PyTorch (code ported from PyTorch catches that).
+  MINIDL_CHECK(d != DType::Bool, Error,
+               "subtraction, the `-` operator, with two bool tensors is not supported; for bools use "
+               "a != b (exclusive or) or logical_and(a, logical_not(b))");
+  Tensor y = arith("sub", a, b, d, [](auto x, auto z) { return detail::wrapping_sub(x, z); });
   if (any_requires_grad({&a, &b}))
     record("SubBackward0", {a, b}, y, [](const Tensor& g, const Node& n) -> Grads {
       return {g, n.needs_input_grad(1) ? neg(g) : Tensor()};
@@ -75,7 +77,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   Tensor y = d == DType::Bool ? arith("mul", a, b, d, [](bool x, bool z) { return x && z; })
-                              : arith("mul", a, b, d, [](auto x, auto z) { return x * z; });
+                              : arith("mul", a, b, d, [](auto x, auto z) { return detail::wrapping_mul(x, z); });
   if (any_requires_grad({&a, &b}))
     record("MulBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_input_grad(0) ? mul(g, sb.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, sa.get()) : Tensor()};
@@ -103,11 +105,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
   MINIDL_CHECK(d != DType::Bool, TypeError, "pow is not defined for bool tensors");
   if (d == DType::Int64) {
-    const Tensor bi = as_dtype(b, d);
+    Tensor bi = as_dtype(b, d);
+    if (!bi.is_contiguous()) bi = clone(bi);  // the scan below reads memory in order
     bool negative = false;
     const int64_t* pb = bi.data<int64_t>();
-    if (bi.is_contiguous())
-      for (int64_t i = 0; i < bi.numel() && !negative; ++i) negative = pb[i] < 0;
+    for (int64_t i = 0; i < bi.numel() && !negative; ++i) negative = pb[i] < 0;
     MINIDL_CHECK(!negative, ValueError, "integers to negative integer powers are not allowed; use a float base");
   }
   Tensor y = arith("pow", a, b, d, [](auto x, auto z) {
@@ -115,10 +117,15 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     if constexpr (std::is_same_v<T, bool>) {
       return x;  // unreachable: bool is refused above
     } else if constexpr (std::is_integral_v<T>) {
-      T r = 1;
-      for (T e = z, base = x; e > 0; e >>= 1, base *= base)
+      // By squaring, in unsigned arithmetic: overflow wraps (as in NumPy and PyTorch) instead of
+      // being undefined, which the last, unused squaring of the base could hit (2**40 ** 1).
+      using U = std::make_unsigned_t<T>;
+      U r = 1, base = static_cast<U>(x);
+      for (T e = z; e > 0; e >>= 1) {
         if (e & 1) r *= base;
-      return r;
+        base *= base;
+      }
+      return static_cast<T>(r);
     } else {
       return static_cast<T>(std::pow(x, z));
     }
@@ -144,9 +151,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 // maximum / minimum: the gradient goes to the larger (smaller) input, split evenly at ties.
+// A NaN on either side gives NaN (as NumPy and PyTorch): `x != x` holds only for NaN.
 Tensor maximum(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  Tensor y = arith("maximum", a, b, d, [](auto x, auto z) { return x >= z ? x : z; });
+  Tensor y = arith("maximum", a, b, d, [](auto x, auto z) { return (x >= z || x != x) ? x : z; });
   if (any_requires_grad({&a, &b}))
     record("MaximumBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node&) -> Grads {
       Tensor share = zip(sa.get(), sb.get(), [](auto x, auto z) { return x > z ? 1.0 : x == z ? 0.5 : 0.0; });
@@ -157,7 +165,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 
 Tensor minimum(const Tensor& a, const Tensor& b) {
   const DType d = result_type(a, b);
-  Tensor y = arith("minimum", a, b, d, [](auto x, auto z) { return x <= z ? x : z; });
+  Tensor y = arith("minimum", a, b, d, [](auto x, auto z) { return (x <= z || x != x) ? x : z; });
   if (any_requires_grad({&a, &b}))
     record("MinimumBackward0", {a, b}, y, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node&) -> Grads {
       Tensor share = zip(sa.get(), sb.get(), [](auto x, auto z) { return x < z ? 1.0 : x == z ? 0.5 : 0.0; });

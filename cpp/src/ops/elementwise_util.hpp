@@ -1,6 +1,8 @@
 // Internal: what binary and unary ops share: result dtypes, casting inputs, and
 // same-dtype "zip" kernels that backward formulas use to stay one pass over memory.
 #pragma once
+#include <type_traits>
+
 #include "loops.hpp"
 #include "minidl/autograd/node.hpp"
 #include "minidl/ops/elementwise.hpp"
@@ -28,6 +30,18 @@ Tensor map1(const Tensor& x, const F& f, int64_t work = 1) {
   loops::unary<O, T>(out, x, f, work);
   return out;
 }
+
+// Integer + - * and negation that wrap around on overflow, as NumPy and PyTorch do, instead of
+// being undefined behaviour: computed in the unsigned type. Other types are left as they are.
+template <class T>
+constexpr bool wraps_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <class T>
+using wrap_t = std::conditional_t<wraps_v<T>, std::make_unsigned_t<std::conditional_t<wraps_v<T>, T, int>>, T>;
+
+template <class T> T wrapping_add(T x, T y) { return static_cast<T>(static_cast<wrap_t<T>>(x) + static_cast<wrap_t<T>>(y)); }
+template <class T> T wrapping_sub(T x, T y) { return static_cast<T>(static_cast<wrap_t<T>>(x) - static_cast<wrap_t<T>>(y)); }
+template <class T> T wrapping_mul(T x, T y) { return static_cast<T>(static_cast<wrap_t<T>>(x) * static_cast<wrap_t<T>>(y)); }
+template <class T> T wrapping_neg(T x) { return wrapping_sub(T(0), x); }
 
 // A same-dtype floating kernel for backward formulas: zip(g, y, [](auto g, auto y) {...}).
 template <class F>

@@ -28,6 +28,30 @@ void check_writable(const Tensor& self, const char* op, bool records) {
                "autograd; use an out-of-place op or clone() first");
 }
 
+// Whether a and b may share memory. Compares addresses, not Storage objects: two tensors
+// made by from_numpy over views of one array have separate Storages over the same bytes.
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a.numel() == 0 || b.numel() == 0) return false;
+  auto extent = [](const Tensor& t) {
+    int64_t lo = 0, hi = 0;
+    for (size_t d = 0; d < t.shape().size(); ++d) {
+      const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
+      (span < 0 ? lo : hi) += span;
+    }
+    const auto* base = static_cast<const char*>(t.raw_data());
+    const auto item = static_cast<int64_t>(itemsize(t.dtype()));
+    return std::make_pair(base + lo * item, base + (hi + 1) * item);
+  };
+  const auto [a0, a1] = extent(a);
+  const auto [b0, b1] = extent(b);
+  return a0 < b1 && b0 < a1;
+}
+
+// Same elements at the same addresses: reading and writing them in one pass is safe.
+bool same_layout(const Tensor& a, const Tensor& b) {
+  return a.raw_data() == b.raw_data() && a.dtype() == b.dtype() && a.shape() == b.shape() && a.strides() == b.strides();
+}
+
 Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
   const Shape b = broadcast_shapes(self.shape(), other.shape());
   MINIDL_CHECK(b == self.shape(), ValueError, op, ": output with shape ", shape_str(self.shape()),
@@ -37,9 +61,7 @@ Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
                " can't be cast to the desired output type ", dtype_name(self.dtype()));
   Tensor o = as_dtype(other, self.dtype());
   // Reading and writing overlapping memory in different layouts would read half-updated values.
-  if (o.storage() == self.storage() && !(o.offset() == self.offset() && o.strides() == self.strides() &&
-                                         o.shape() == self.shape()))
-    o = clone(o);
+  if (may_overlap(o, self) && !same_layout(o, self)) o = clone(o);
   return o;
 }
 
@@ -60,8 +82,10 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   check_writable(self, "add_", rec);
   const Tensor o = prepare_other(self, other, "add_");
   if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x || y; });
-  else if (alpha == 1.0) write(self, o, [](auto x, auto y) { return x + y; });
-  else write(self, o, [alpha](auto x, auto y) { return x + static_cast<decltype(x)>(alpha) * y; });
+  else if (alpha == 1.0) write(self, o, [](auto x, auto y) { return detail::wrapping_add(x, y); });
+  else write(self, o, [alpha](auto x, auto y) {
+    return detail::wrapping_add(x, detail::wrapping_mul(static_cast<decltype(x)>(alpha), y));
+  });
   if (rec)
     record("AddBackward0", {self, other}, self, [alpha](const Tensor& g, const Node&) -> Grads {
       return {g, alpha == 1.0 ? g : mul(g, scalar_tensor(alpha, g.dtype()))};
@@ -69,18 +93,38 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   return self;
 }
 
-Tensor& sub_(Tensor& self, const Tensor& other, double alpha) { return add_(self, other, -alpha); }
+Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
+  MINIDL_CHECK(self.dtype() != DType::Bool, Error,
+               "sub_: subtraction, the `-` operator, with bool tensors is not supported");
+  return add_(self, other, -alpha);
+}
+
+namespace {
+// What mul_/div_ backward needs from `other`, as it is before the write: `other` itself
+// (its version counter then catches later changes), or a private copy when it shares
+// self's memory, since the write itself changes it (x.mul_(x)).
+Tensor other_for_backward(const Tensor& self, const Tensor& other, const Tensor& prepared) {
+  if (!may_overlap(other, self)) return other;
+  NoGradGuard no_grad;
+  return clone(prepared);
+}
+}  // namespace
 
 // self *= other                  d self_old = g * other,  d other = g * self_old
 Tensor& mul_(Tensor& self, const Tensor& other) {
   const bool rec = any_requires_grad({&self, &other});
   check_writable(self, "mul_", rec);
   const Tensor o = prepare_other(self, other, "mul_");
-  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  Tensor saved_other, old;
+  if (rec) {
+    saved_other = other_for_backward(self, other, o);
+    NoGradGuard no_grad;
+    if (other.requires_grad()) old = clone(self);
+  }
   if (self.dtype() == DType::Bool) write(self, o, [](bool x, bool y) { return x && y; });
-  else write(self, o, [](auto x, auto y) { return x * y; });
+  else write(self, o, [](auto x, auto y) { return detail::wrapping_mul(x, y); });
   if (rec)
-    record("MulBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+    record("MulBackward0", {self, other}, self, [so = SavedTensor(saved_other), old](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_input_grad(0) ? mul(g, so.get()) : Tensor(), n.needs_input_grad(1) ? mul(g, old) : Tensor()};
     });
   return self;
@@ -93,10 +137,15 @@ Tensor& div_(Tensor& self, const Tensor& other) {
   const bool rec = any_requires_grad({&self, &other});
   check_writable(self, "div_", rec);
   const Tensor o = prepare_other(self, other, "div_");
-  const Tensor old = rec && other.requires_grad() ? clone(self).detach() : Tensor();
+  Tensor saved_other, old;
+  if (rec) {
+    saved_other = other_for_backward(self, other, o);
+    NoGradGuard no_grad;
+    if (other.requires_grad()) old = clone(self);
+  }
   write(self, o, [](auto x, auto y) { return x / y; });
   if (rec)
-    record("DivBackward0", {self, other}, self, [so = SavedTensor(other), old](const Tensor& g, const Node& n) -> Grads {
+    record("DivBackward0", {self, other}, self, [so = SavedTensor(saved_other), old](const Tensor& g, const Node& n) -> Grads {
       Tensor b = so.get();
       return {n.needs_input_grad(0) ? div(g, b) : Tensor(),
               n.needs_input_grad(1) ? neg(div(mul(g, old), mul(b, b))) : Tensor()};
@@ -123,7 +172,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   MINIDL_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),
                " cannot be broadcast to the destination's shape ", shape_str(self.shape()));
   Tensor s = as_dtype(src, self.dtype());  // copy_ casts freely, as in PyTorch
-  if (s.storage() == self.storage()) s = clone(s);
+  if (may_overlap(s, self) && !same_layout(s, self)) s = clone(s);
   write(self, s, [](auto, auto y) { return y; });
   if (rec)
     record("CopyBackwards", {src}, self, [](const Tensor& g, const Node&) -> Grads { return {g}; });

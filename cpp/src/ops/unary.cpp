@@ -42,8 +42,10 @@ Tensor apply_math(const char* op, const Tensor& x) {
 
 // y = -x               dx = -g
 Tensor neg(const Tensor& x) {
-  MINIDL_CHECK(x.dtype() != DType::Bool, TypeError, "negation of a bool tensor is not supported; use logical_not");
-  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return -v; });
+  // RuntimeError, as in PyTorch.
+  MINIDL_CHECK(x.dtype() != DType::Bool, Error,
+               "negation, the `-` operator, on a bool tensor is not supported; use logical_not() or ~ instead");
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return detail::wrapping_neg(v); });
   if (any_requires_grad({&x}))
     record("NegBackward0", {x}, y, [](const Tensor& g, const Node&) -> Grads { return {neg(g)}; });
   return y;
@@ -51,7 +53,10 @@ Tensor neg(const Tensor& x) {
 
 // y = |x|              dx = g * sign(x)   (sign(0) = 0)
 Tensor abs(const Tensor& x) {
-  Tensor y = x.dtype() == DType::Bool ? clone(x) : apply_unary(x, x.dtype(), [](auto v) { return v < 0 ? -v : v; });
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) {
+    if constexpr (std::is_same_v<decltype(v), bool>) return v;
+    else return v < 0 ? detail::wrapping_neg(v) : v;
+  });
   if (any_requires_grad({&x}))
     record("AbsBackward0", {x}, y, [sx = SavedTensor(x)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sx.get(), [](auto gv, auto v) { return v > 0 ? gv : v < 0 ? -gv : 0; })};
@@ -126,10 +131,10 @@ Tensor sigmoid(const Tensor& x) {
   return y;
 }
 
-// y = max(x, 0)        dx = g [x > 0]   (relu'(0) = 0)
+// y = max(x, 0)        dx = g [x > 0]   (relu'(0) = 0; relu(NaN) = NaN, as in PyTorch)
 Tensor relu(const Tensor& x) {
   MINIDL_CHECK(x.dtype() != DType::Bool, TypeError, "relu is not defined for bool tensors");
-  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  Tensor y = apply_unary(x, x.dtype(), [](auto v) { return (v > 0 || v != v) ? v : decltype(v)(0); });
   if (any_requires_grad({&x}))
     record("ReluBackward0", {x}, y, [sy = SavedTensor(y)](const Tensor& g, const Node&) -> Grads {
       return {zip(g, sy.get(), [](auto gv, auto yv) { return yv > 0 ? gv : 0; })};
