@@ -164,7 +164,12 @@ void bind_elementwise(py::module_& m) {
       .def("where", [](const Tensor& x, const Tensor& cond, py::handle other) { return where_fn(cond, py::cast(x), other); },
            py::arg("condition"), py::arg("other"))
       .def("clone", &unary<clone>)
-      .def("to", [](const Tensor& x, py::handle dtype) { return to_dtype(x, parse_dtype(dtype)); }, py::arg("dtype"))
+      .def("to", [](const Tensor& x, py::handle target) {
+             // minidl runs on the CPU only: .to("cpu") (common in ported PyTorch code) is a no-op
+             if (py::isinstance<py::str>(target) && target.cast<std::string>() == "cpu") return x;
+             return to_dtype(x, parse_dtype(target));
+           }, py::arg("dtype"))
+      .def("cpu", [](const Tensor& x) { return x; }, "minidl tensors always live in CPU memory: returns self.")
       .def("type", [](const Tensor& x, py::handle dtype) { return to_dtype(x, parse_dtype(dtype)); }, py::arg("dtype"))
       .def("float", [](const Tensor& x) { return to_dtype(x, DType::Float32); })
       .def("double", [](const Tensor& x) { return to_dtype(x, DType::Float64); })

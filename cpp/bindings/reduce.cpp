@@ -163,6 +163,18 @@ void bind_reduce(py::module_& m) {
         py::arg("dtype") = py::none(), sum_doc)
       .def("mean", &mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
            py::arg("dtype") = py::none(), mean_doc)
+      // NumPy's np.sum(t) / np.mean(t) call t.sum(axis=..., out=None): a second overload
+      // (tried only when the first does not match) takes NumPy's argument names.
+      .def("sum", [](const Tensor& x, py::handle axis, py::handle dtype, py::handle out, bool keepdims) {
+            MINIDL_CHECK(out.is_none(), TypeError, "sum: minidl does not support out=");
+            return sum_fn(x, axis, keepdims, dtype);
+          }, py::kw_only(), py::arg("axis"), py::arg("dtype") = py::none(), py::arg("out") = py::none(),
+          py::arg("keepdims") = false)
+      .def("mean", [](const Tensor& x, py::handle axis, py::handle dtype, py::handle out, bool keepdims) {
+            MINIDL_CHECK(out.is_none(), TypeError, "mean: minidl does not support out=");
+            return mean_fn(x, axis, keepdims, dtype);
+          }, py::kw_only(), py::arg("axis"), py::arg("dtype") = py::none(), py::arg("out") = py::none(),
+          py::arg("keepdims") = false)
       .def("var", &var_fn<false>, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
            py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none(), var_doc)
       .def("std", &var_fn<true>, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),

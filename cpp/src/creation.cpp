@@ -128,7 +128,7 @@ Tensor rand(const Shape& shape, DType dtype) {
   // float32 rounding can turn 0.99999999 into 1.0f; keep the interval half-open.
   if (dtype == DType::Float32) {
     float* p = t.data<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
       if (p[i] >= 1.0f) p[i] = std::nextafter(1.0f, 0.0f);
   }
   return t;

@@ -193,7 +193,24 @@ def _format(self, spec):
     return _repr(self).__format__(spec)
 
 
+def _deepcopy(self, memo):
+    """copy.deepcopy(t): a new leaf with its own copy of the data (and of .grad), same requires_grad.
+
+    Used by copy.deepcopy(model) and deepcopy(model.state_dict()) (early stopping keeps the best weights).
+    """
+    if id(self) in memo:
+        return memo[id(self)]
+    new = self.detach().clone()  # (nn.Parameter defines its own __deepcopy__)
+    if self.requires_grad:
+        new.requires_grad_(True)
+    if self.grad is not None:
+        new.grad = self.grad.detach().clone()
+    memo[id(self)] = new
+    return new
+
+
 Tensor.__repr__ = _repr
+Tensor.__deepcopy__ = _deepcopy
 Tensor.__str__ = _repr
 Tensor.tolist = _tolist
 Tensor.__iter__ = _iter

@@ -113,7 +113,8 @@ void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
 
     Grads input_grads;
     if (g.defined()) {
-      if (auto kept = n->retained.lock()) {  // retain_grad(): the non-leaf's gradient
+      // retain_grad(): the non-leaf's gradient (only backward() writes .grad; autograd.grad does not)
+      if (auto kept = accumulate_into_leaves ? n->retained.lock() : nullptr) {
         static std::mutex mu;  // two threads may run backward through this node at once
         std::lock_guard<std::mutex> lock(mu);
         if (!kept->grad) kept->grad = clone(g).impl_ptr();

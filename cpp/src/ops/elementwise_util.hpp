@@ -43,6 +43,10 @@ template <class T> T wrapping_sub(T x, T y) { return static_cast<T>(static_cast<
 template <class T> T wrapping_mul(T x, T y) { return static_cast<T>(static_cast<wrap_t<T>>(x) * static_cast<wrap_t<T>>(y)); }
 template <class T> T wrapping_neg(T x) { return wrapping_sub(T(0), x); }
 
+// What every in-place op checks before it writes a byte (inplace.cpp): no write through
+// expand()ed dims; when the op records history, not a leaf that requires grad, not a view.
+void check_writable(const Tensor& self, const char* op, bool records);
+
 // A same-dtype floating kernel for backward formulas: zip(g, y, [](auto g, auto y) {...}).
 template <class F>
 Tensor zip(const Tensor& a, const Tensor& b, const F& f) {

@@ -556,20 +556,9 @@ void index_put_(Tensor& x, const std::vector<IndexItem>& items, const Tensor& va
   size_t ones = 0;
   while (ones < value_in.shape().size() && value_in.shape()[ones] == 1) ++ones;
   const Tensor value = ones ? view(value_in, Shape(value_in.shape().begin() + ones, value_in.shape().end())) : value_in;
-  for (size_t d = 0; d < x.shape().size(); ++d)
-    MINIDL_CHECK(!(x.strides()[d] == 0 && x.shape()[d] > 1), Error,
-                 "index_put_: unsupported operation: more than one element of the written-to tensor refers to a "
-                 "single memory location (it was made by expand()); clone() it first");
   // Into an integer or bool tensor the value is cast, which has no gradient.
   const bool rec = is_floating(x.dtype()) && any_requires_grad({&x, &value});
-  if (rec) {
-    MINIDL_CHECK(!(x.is_leaf() && x.impl()->requires_grad), Error,
-                 "index_put_: a leaf Variable that requires grad is being used in an in-place operation. Wrap "
-                 "updates of parameters in `with minidl.no_grad():`");
-    MINIDL_CHECK(!x.impl()->is_view, Error,
-                 "index_put_: in-place operation on a view of a tensor that requires grad is not supported by "
-                 "minidl's autograd; use an out-of-place op or clone() first");
-  }
+  detail::check_writable(x, "index_put_", rec);
   auto check_shape = [&](const Shape& target) {
     bool ok = value.dim() <= static_cast<int64_t>(target.size());
     for (int64_t i = 1; ok && i <= value.dim(); ++i) {

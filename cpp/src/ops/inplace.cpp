@@ -10,11 +10,9 @@
 namespace minidl {
 
 using detail::as_dtype;
+using detail::check_writable;
 
-namespace {
-
-// Everything an in-place op checks before it writes a byte.
-void check_writable(const Tensor& self, const char* op, bool records) {
+void detail::check_writable(const Tensor& self, const char* op, bool records) {
   for (size_t d = 0; d < self.shape().size(); ++d)
     MINIDL_CHECK(!(self.strides()[d] == 0 && self.shape()[d] > 1), Error, op,
                  ": unsupported operation: more than one element of the written-to tensor refers to a single "
@@ -24,9 +22,12 @@ void check_writable(const Tensor& self, const char* op, bool records) {
                ": a leaf Variable that requires grad is being used in an in-place operation. Wrap updates "
                "of parameters in `with minidl.no_grad():`");
   MINIDL_CHECK(!self.impl()->is_view, Error, op,
-               ": in-place operation on a view of a tensor that requires grad is not supported by minidl's "
-               "autograd; use an out-of-place op or clone() first");
+               ": an in-place operation on a view (made by slicing, view, transpose, ...) cannot record "
+               "gradient history in minidl: the tensor it views would not see it. Use an out-of-place op, "
+               "or clone() the view first");
 }
+
+namespace {
 
 // Whether a and b may share memory. Compares addresses, not Storage objects: two tensors
 // made by from_numpy over views of one array have separate Storages over the same bytes.
@@ -166,7 +167,8 @@ Tensor& zero_(Tensor& self) { return fill_(self, 0.0); }
 
 // self[...] = src (broadcast, cast)   d src = g
 Tensor& copy_(Tensor& self, const Tensor& src) {
-  const bool rec = any_requires_grad({&self, &src});
+  // Into an integer or bool tensor the value is cast, which has no gradient.
+  const bool rec = is_floating(self.dtype()) && any_requires_grad({&self, &src});
   check_writable(self, "copy_", rec);
   const Shape b = broadcast_shapes(self.shape(), src.shape());
   MINIDL_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),

@@ -43,16 +43,19 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                             "(use x.double())")
     outputs = _outputs(fn, inputs)
     for o_idx, out in enumerate(outputs):
-        if not out.requires_grad:
-            continue
+        if not out.is_floating_point():
+            continue  # integer outputs (indices, labels) have no derivative
+        # An output that does not require grad has an analytical Jacobian of zero; it is still
+        # compared with finite differences, so an op that forgets to record its backward fails.
         n_out = out.numel()
+        seed_dtype = np.float64 if out.dtype == _C.dtype.float64 else np.float32
         for x_idx, x in enumerate(diff_inputs):
             analytical = np.zeros((n_out, x.numel()))
-            for j in range(n_out):
-                seed = np.zeros(n_out)
+            for j in range(n_out if out.requires_grad else 0):
+                seed = np.zeros(n_out, dtype=seed_dtype)
                 seed[j] = 1.0
-                g = _grad(out, x, grad_outputs=_C.from_numpy(seed.reshape(out.shape).astype(np.float64))
-                          if out.dtype == _C.dtype.float64 else None, retain_graph=True, allow_unused=True)[0]
+                g = _grad(out, x, grad_outputs=_C.from_numpy(seed.reshape(out.shape)), retain_graph=True,
+                          allow_unused=True)[0]
                 if g is not None:
                     analytical[j] = g.numpy().ravel()
             numerical = np.zeros((n_out, x.numel()))
