@@ -751,3 +751,60 @@ def test_concurrent_backward_into_one_leaf_loses_nothing():
     assert not err
     g = x.grad.numpy()
     assert g.min() == g.max() == 2.0 * n_iter * n_threads
+
+
+# ---- lead's fixes after merging (each test fails on the code before the fix) ----
+
+def test_gradcheck_catches_an_op_that_records_no_backward():
+    from minidl.autograd.gradcheck import GradcheckError
+    x = minidl.randn(3, dtype=minidl.float64, requires_grad=True)
+    forgetful = lambda t: minidl.from_numpy(t.detach().numpy() * 2)  # noqa: E731  (no grad_fn)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        minidl.autograd.gradcheck(forgetful, (x,))
+
+
+def test_gradcheck_float32_output_with_many_elements():
+    x = minidl.randn(4, dtype=minidl.float64, requires_grad=True)
+    # a float32 output: seeds must be float32 too; central differences are exact for t^2,
+    # so a large eps keeps float32 rounding out of the comparison
+    assert minidl.autograd.gradcheck(lambda t: (t * t).float(), (x,), eps=1e-2, atol=1e-3, rtol=1e-2)
+
+
+def test_deepcopy_of_tensor_is_independent():
+    import copy
+    t = minidl.tensor([1.0, 2.0], requires_grad=True)
+    c = copy.deepcopy(t)
+    assert c.requires_grad and c.is_leaf
+    with minidl.no_grad():
+        c.add_(10.0)
+    assert t.tolist() == [1.0, 2.0] and c.tolist() == [11.0, 12.0]
+
+
+def test_to_cpu_is_a_no_op():
+    t = minidl.tensor([1.0])
+    assert t.to("cpu") is t or t.to("cpu").data_ptr() == t.data_ptr()
+    assert t.cpu().data_ptr() == t.data_ptr()
+
+
+def test_inplace_on_view_of_untracked_base_with_grad_source_raises():
+    base = minidl.zeros(4)
+    w = minidl.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="view"):
+        base[1:3].copy_(w)
+
+
+def test_copy_into_integer_tensor_records_nothing():
+    dst = minidl.zeros(3, dtype=minidl.int64)
+    src = minidl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    dst.copy_(src)
+    assert not dst.requires_grad and dst.tolist() == [1, 2, 3]
+
+
+def test_autograd_grad_does_not_fill_retained_grads():
+    x = minidl.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    y = h * h
+    (gx,) = minidl.autograd.grad(y, x, grad_outputs=minidl.ones_like(y))
+    np.testing.assert_allclose(gx.numpy(), 18 * np.array([1.0, 2.0]))
+    assert h.grad is None and x.grad is None
