@@ -181,8 +181,10 @@ def reduction_cases(n):
          (lambda: tx.sum(-1)) if T else None),
         (f"mean (last dim) {label}", "reduction", md_call("mean", mx, -1), lambda: x.mean(-1),
          (lambda: tx.mean(-1)) if T else None),
-        # max over a dim returns (values, indices) in minidl and PyTorch; NumPy's values only
-        (f"max (last dim) {label}", "reduction", md_call("max", mx, -1), lambda: x.max(-1),
+        # max over a dim returns (values, indices) in minidl and PyTorch: NumPy does the same
+        # work with max and argmax
+        (f"max+argmax (last dim) {label}", "reduction", md_call("max", mx, -1),
+         lambda: (x.max(-1), x.argmax(-1)),
          (lambda: tx.max(-1)) if T else None),
     ]
 
