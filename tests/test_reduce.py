@@ -553,3 +553,18 @@ def test_reductions_of_broadcast_gradients():
     assert tuple(c.grad.shape) == (4, 1, 6) and tuple(d.grad.shape) == (1, 3, 1)
     np.testing.assert_allclose(c.grad.numpy(), np.ones((4, 1, 6)))
     np.testing.assert_allclose(d.grad.numpy().sum(), 24.0)
+
+
+@pytest.mark.parametrize("n", [1, 31, 33, 4097, 300_001])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_min_all_contiguous_kernel_vs_numpy(n, dtype):
+    # the contiguous fast path splits into per-thread chunks, 128-byte lane blocks and a tail
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal(n).astype(dtype)
+    t = minidl.from_numpy(a)
+    assert t.max().item() == a.max() and t.min().item() == a.min()
+    for pos in {0, n // 2, n - 1}:  # a NaN anywhere (first lane, a middle chunk, the tail) wins
+        b = a.copy()
+        b[pos] = np.nan
+        tb = minidl.from_numpy(b)
+        assert np.isnan(tb.max().item()) and np.isnan(tb.min().item())
