@@ -4,7 +4,7 @@
     python bench/bench_mlp.py                 # 2 threads; prints a table, updates bench/README.md
     python bench/bench_mlp.py --threads 1 --no-write
     python bench/bench_mlp.py --quick --no-write        # smoke test
-    python bench/bench_mlp.py --only tiny --libs minidl --phases   # for a profiler
+    python bench/bench_mlp.py --only tiny --libs minidl --no-check --seconds 10   # under a profiler
 
 A step is: forward, cross-entropy loss, backward, and SGD with momentum written by hand under
 no_grad (the same update in every library: ``buf = m * buf + grad; p -= lr * buf``), then
@@ -21,9 +21,12 @@ backward, softmax, output error ``p - y``). Before timing, two steps of minidl a
 compared with PyTorch's from the same weights on the same batch (losses and parameter updates;
 without PyTorch, minidl is compared with the NumPy network); a disagreement exits with status 1.
 
-Ratios are *time ratios, minidl / other*: below 1 means minidl is faster. GFLOP/s counts
-2*M*N*K per matrix product: one per layer forward, two per layer backward except the input
-gradient of the first layer, which nobody computes.
+Every step is timed on its own (forward+loss, backward, update+zero_grad separately); a figure
+is the median step (the typical step), and the mean step is shown beside it: a mean far above
+the median means stalls, such as a thread of a parallel region waiting for a core.
+Ratios are *time ratios, minidl / other* of the medians: below 1 means minidl is faster.
+GFLOP/s counts 2*M*N*K per matrix product: one per layer forward, two per layer backward except
+the input gradient of the first layer, which nobody computes.
 """
 import argparse
 import datetime
@@ -48,14 +51,14 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--threads", type=int, default=2, help="threads for minidl, PyTorch and BLAS (default 2)")
-    p.add_argument("--repeats", type=int, default=21, help="timed samples per figure; the median is reported")
-    p.add_argument("--quick", action="store_true", help="few short samples (a smoke test, not for reporting)")
+    p.add_argument("--seconds", type=float, default=1.0,
+                   help="time each figure over at least this many seconds of steps (default 1)")
+    p.add_argument("--min-steps", type=int, default=21, help="and over at least this many steps (default 21)")
+    p.add_argument("--quick", action="store_true", help="a few short steps (a smoke test, not for reporting)")
     p.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="WORKLOAD",
                    help=f"run only these workloads ({', '.join(WORKLOADS)}); implies --no-write")
     p.add_argument("--libs", nargs="+", choices=LIBS, metavar="LIB",
                    help=f"time only these libraries ({', '.join(LIBS)}); implies --no-write")
-    p.add_argument("--phases", action="store_true",
-                   help="also print the median time of forward+loss, backward and update+zero_grad")
     p.add_argument("--no-check", action="store_true", help="skip the minidl/PyTorch agreement check")
     p.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
     p.add_argument("--passive", action="store_true",
@@ -87,8 +90,8 @@ minidl.set_num_threads(ARGS.threads)
 if torch is not None:
     torch.set_num_threads(ARGS.threads)
 
-REPEATS = 5 if ARGS.quick else ARGS.repeats
-MIN_SAMPLE_S = 0.005 if ARGS.quick else 0.05  # each sample repeats the step for at least this long
+MEASURE_S = 0.05 if ARGS.quick else ARGS.seconds
+MIN_STEPS = 5 if ARGS.quick else ARGS.min_steps
 WARMUP_S = 0.02 if ARGS.quick else 0.3
 NO_TORCH = "not installed"
 
@@ -150,6 +153,17 @@ class Trainer:
         self.update()
         return loss
 
+    def timed_step(self, clock=time.perf_counter):
+        """Seconds of (forward+loss, backward, update+zero_grad)."""
+        t0 = clock()
+        loss = self.forward()
+        t1 = clock()
+        loss.backward()
+        t2 = clock()
+        self.update()
+        t3 = clock()
+        return t1 - t0, t2 - t1, t3 - t2
+
     def weights(self):
         return [p.detach().numpy().copy() for p in self.params]
 
@@ -199,17 +213,34 @@ class NotesMLP:
                 dz = dz.dot(self.W[i]) * (self.z[i - 1] > 0)
         return grads
 
-    def step(self):
+    def loss(self):
+        """Cross-entropy ``-mean(log p_y)`` and the probabilities p."""
         p = self.softmax(self.forward(self.x))
-        loss = -np.mean(np.log(p[self.rows, self.y]))
-        for i, (dW, db) in enumerate(self.backward(p, self.y)):
+        return -np.mean(np.log(p[self.rows, self.y])), p
+
+    def update(self, grads):
+        for i, (dW, db) in enumerate(grads):
             self.vW[i] *= MOMENTUM
             self.vW[i] += dW
             self.W[i] -= LR * self.vW[i]
             self.vb[i] *= MOMENTUM
             self.vb[i] += db
             self.b[i] -= LR * self.vb[i]
+
+    def step(self):
+        loss, p = self.loss()
+        self.update(self.backward(p, self.y))
         return loss
+
+    def timed_step(self, clock=time.perf_counter):
+        t0 = clock()
+        _, p = self.loss()
+        t1 = clock()
+        grads = self.backward(p, self.y)
+        t2 = clock()
+        self.update(grads)
+        t3 = clock()
+        return t1 - t0, t2 - t1, t3 - t2
 
     def weights(self):
         return [a.copy() for pair in zip(self.W, self.b) for a in pair]
@@ -222,8 +253,8 @@ def batch(widths, n, seed):
     return x, y
 
 
-def make_step(lib, name, seed=0):
-    """A fresh model for workload `name` in library `lib`; returns (step function, trainer)."""
+def make_trainer(lib, name, seed=0):
+    """A fresh model for workload `name` in library `lib`, with its batch and optimiser state."""
     widths, n = WORKLOADS[name]
     md = minidl_model(widths, seed)
     x, y = batch(widths, n, seed)
@@ -233,7 +264,7 @@ def make_step(lib, name, seed=0):
         t = Trainer(torch, torch_model(weights_of(md)), torch.from_numpy(x), torch.from_numpy(y))
     else:
         t = NotesMLP(weights_of(md), x, y)
-    return t.step, t
+    return t
 
 
 def gemm_flops(widths, n):
@@ -254,7 +285,7 @@ def agreement(name, ref, steps=2):
     for lib in ("PyTorch", "minidl", "NumPy"):
         if lib == "PyTorch" and torch is None:
             continue
-        _, t = make_step(lib, name)
+        t = make_trainer(lib, name)
         before = t.weights()
         losses = [t.step().item() for _ in range(steps)]
         runs[lib] = losses, [a - b for a, b in zip(t.weights(), before)]
@@ -288,46 +319,34 @@ def check_all(names):
 
 # ---- timing ---------------------------------------------------------------------------------
 
-def _run(fn, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return time.perf_counter() - t0
+class Timing:
+    """Per-step phase times of one workload in one library."""
+
+    def __init__(self, phases):
+        self.phases = phases  # [(forward+loss, backward, update), ...] in seconds
+        steps = [sum(p) for p in phases]
+        self.median = statistics.median(steps)
+        self.mean = statistics.fmean(steps)
+        self.phase_medians = [statistics.median(col) for col in zip(*phases)]
 
 
-def median_step(fn):
-    """Median seconds per call of fn() over REPEATS samples of `number` calls each (gc off)."""
-    t_end = time.perf_counter() + WARMUP_S
-    while time.perf_counter() < t_end:  # warm-up: allocator caches, thread pools, branch predictors
-        fn()
-    number = 1
-    while (t := _run(fn, number)) < MIN_SAMPLE_S:
-        number = number * 10 if t < MIN_SAMPLE_S / 10 else int(number * MIN_SAMPLE_S / t) + 1
+def measure(trainer):
+    """Warm up, then time steps one by one for MEASURE_S seconds and MIN_STEPS steps (gc off)."""
+    t_end, n = time.perf_counter() + WARMUP_S, 0
+    while time.perf_counter() < t_end or n < 3:  # allocator caches, thread pools, lazy initialisation
+        trainer.step()
+        n += 1
+    phases = []
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        samples = [_run(fn, number) / number for _ in range(REPEATS)]
+        t_end = time.perf_counter() + MEASURE_S
+        while time.perf_counter() < t_end or len(phases) < MIN_STEPS:
+            phases.append(trainer.timed_step())
     finally:
         if gc_was_on:
             gc.enable()
-    return statistics.median(samples)
-
-
-def phase_times(trainer, steps):
-    """Median seconds of forward+loss, backward, update+zero_grad over `steps` steps."""
-    fwd, bwd, upd = [], [], []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        loss = trainer.forward()
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        trainer.update()
-        t3 = time.perf_counter()
-        fwd.append(t1 - t0)
-        bwd.append(t2 - t1)
-        upd.append(t3 - t2)
-    return [statistics.median(v) for v in (fwd, bwd, upd)]
+    return Timing(phases)
 
 
 # ---- report -----------------------------------------------------------------------------------
@@ -339,7 +358,7 @@ def fmt_time(t):
 
 
 def fmt_ratio(a, b):
-    return "-" if isinstance(a, str) or isinstance(b, str) else f"{a / b:.2f}"
+    return "-" if isinstance(a, str) or isinstance(b, str) else f"{a / b:.3g}"
 
 
 def fmt_gflops(flops, t):
@@ -353,14 +372,17 @@ def describe(name):
 
 HEADER = ["workload", "minidl", "PyTorch", "NumPy", "time ratio minidl / PyTorch",
           "time ratio minidl / NumPy", "GFLOP/s minidl", "GFLOP/s PyTorch", "GFLOP/s NumPy"]
+PHASE_HEADER = ["workload", "library", "forward+loss", "backward", "update+zero_grad", "median step",
+                "mean step", "steps timed"]
 
 
-def table_rows(names, times):
+def table_rows(names, timings):
+    """The main table: median step per library, ratios, GFLOP/s."""
     rows = []
     for name in names:
         widths, n = WORKLOADS[name]
         flops = gemm_flops(widths, n)
-        t = {lib: times.get((name, lib), "-") for lib in LIBS}
+        t = {lib: timings[name, lib].median if (name, lib) in timings else "-" for lib in LIBS}
         if torch is None:
             t["PyTorch"] = NO_TORCH
         rows.append([describe(name), fmt_time(t["minidl"]), fmt_time(t["PyTorch"]), fmt_time(t["NumPy"]),
@@ -370,13 +392,25 @@ def table_rows(names, times):
     return rows
 
 
-def markdown_table(rows):
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+def phase_rows(names, timings):
+    """Median time of each phase, and median against mean step (stalls), per workload and library."""
+    rows = []
+    for name in names:
+        for lib in LIBS:
+            if (name, lib) in timings:
+                t = timings[name, lib]
+                rows.append([name, lib, *map(fmt_time, t.phase_medians), fmt_time(t.median),
+                             fmt_time(t.mean), str(len(t.phases))])
+    return rows
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def plain_table(rows):
-    header = [h.replace("time ratio ", "") for h in HEADER]
+def plain_table(header, rows):
+    header = [h.replace("time ratio ", "") for h in header]
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths))]
@@ -400,7 +434,20 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def results_section(rows, check_lines, load_before, load_after):
+def minidl_blas():
+    """The OpenBLAS minidl runs on, and its threading: its own pthreads pool, or OpenMP's."""
+    try:
+        import ctypes
+        lib = ctypes.CDLL("libopenblas.so.0")  # already loaded by minidl._C: the same library
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        config = lib.openblas_get_config().decode()
+        threading = {0: "sequential", 1: "pthreads", 2: "OpenMP"}.get(lib.openblas_get_parallel(), "?")
+        return f"{' '.join(config.split()[:2])} ({threading} threading)"
+    except (OSError, AttributeError):
+        return "unknown"
+
+
+def results_section(rows, prows, check_lines, load_before, load_after):
     command = "python bench/bench_mlp.py" + "".join(" " + a for a in sys.argv[1:])
     env = [
         f"- Command: `{command}` (run from the repository root)",
@@ -411,15 +458,18 @@ def results_section(rows, check_lines, load_before, load_after):
         f"- Threads: {ARGS.threads} for each library (minidl.set_num_threads, torch.set_num_threads, "
         f"OMP/OPENBLAS/MKL_NUM_THREADS){'; OMP_WAIT_POLICY=PASSIVE' if ARGS.passive else ''}",
         f"- Versions: Python {platform.python_version()}, minidl {getattr(minidl, '__version__', '?')}, "
-        f"NumPy {np.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}",
-        f"- Each figure: median time per training step over {REPEATS} samples, each sample at least "
-        f"{MIN_SAMPLE_S * 1e3:g} ms of consecutive steps, after {WARMUP_S * 1e3:g} ms of warm-up steps; "
-        "one library at a time",
+        f"NumPy {np.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}; "
+        f"minidl's BLAS: {minidl_blas()}",
+        f"- Each figure: median time of one training step, each step timed on its own, over at least "
+        f"{MEASURE_S:g} s and {MIN_STEPS} steps after {WARMUP_S:g} s of warm-up steps; one library at a time",
         "- Time ratio minidl / other: below 1 means minidl is faster",
     ]
+    phases = ["", "Where the time goes (medians of each phase; a mean step far above the median step "
+              "means stalls):", "", markdown_table(PHASE_HEADER, prows)]
     check = ["", "Agreement check (same initial weights, same batch):", ""]
     check += [f"- {line}" for line in check_lines]
-    return "\n".join(env) + "\n\n" + markdown_table(rows) + "\n" + "\n".join(check) + "\n"
+    return ("\n".join(env) + "\n\n" + markdown_table(HEADER, rows) + "\n" + "\n".join(phases) + "\n"
+            + "\n".join(check) + "\n")
 
 
 BEGIN, END = "<!-- mlp-results:begin -->", "<!-- mlp-results:end -->"
@@ -439,7 +489,7 @@ def write_readme(section):
 def main():
     names = ARGS.only or list(WORKLOADS)
     libs = [lib for lib in (ARGS.libs or LIBS) if lib != "PyTorch" or torch is not None]
-    mode = "quick" if ARGS.quick else f"{REPEATS} samples each"
+    mode = "quick" if ARGS.quick else f"at least {MEASURE_S:g} s and {MIN_STEPS} steps each"
     print(f"MLP training step, {ARGS.threads} threads ({mode})", file=sys.stderr)
     load_before = load_average()
 
@@ -451,30 +501,28 @@ def main():
 
     # One library at a time, with a pause between: OpenMP and BLAS threads spin for a while after a
     # parallel region, and interleaving libraries would make each pay for the other's spinning.
-    times = {}
+    timings = {}
     for lib in libs:
         time.sleep(0.5)
         print(f"{lib}:", file=sys.stderr, flush=True)
         for name in names:
-            step, trainer = make_step(lib, name)
-            t = median_step(step)
-            times[name, lib] = t
+            t = timings[name, lib] = measure(make_trainer(lib, name))
             widths, n = WORKLOADS[name]
-            print(f"  {describe(name):<36} {fmt_time(t):>10}  {gemm_flops(widths, n) / t / 1e9:6.1f} GFLOP/s",
-                  file=sys.stderr, flush=True)
-            if ARGS.phases and lib != "NumPy":
-                f, b, u = phase_times(trainer, max(20, int(0.5 / t)))
-                print(f"  {'':<36} forward+loss {fmt_time(f)}, backward {fmt_time(b)}, "
-                      f"update+zero_grad {fmt_time(u)}", file=sys.stderr, flush=True)
+            f, b, u = t.phase_medians
+            print(f"  {describe(name):<34} median {fmt_time(t.median):>9} (mean {fmt_time(t.mean):>9}), "
+                  f"{gemm_flops(widths, n) / t.median / 1e9:5.1f} GFLOP/s; forward+loss {fmt_time(f)}, "
+                  f"backward {fmt_time(b)}, update {fmt_time(u)}", file=sys.stderr, flush=True)
     load_after = load_average()
 
-    rows = table_rows(names, times)
+    rows, prows = table_rows(names, timings), phase_rows(names, timings)
     print()
-    print(plain_table(rows))
+    print(plain_table(HEADER, rows))
     print("(time ratio minidl / other: below 1 means minidl is faster)")
+    print()
+    print(plain_table(PHASE_HEADER, prows))
     print(f"load average before / after: {load_before} / {load_after}")
     if not (ARGS.no_write or ARGS.only or ARGS.libs):
-        path = write_readme(results_section(rows, check_lines, load_before, load_after))
+        path = write_readme(results_section(rows, prows, check_lines, load_before, load_after))
         print(f"\nresults written to {path}")
     if not ok:
         print("minidl DISAGREES with the reference: the timings above measure a wrong computation",
