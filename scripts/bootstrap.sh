@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 cd "$ROOT"
 
-APT_PACKAGES=(libxtensor-dev libxtensor-blas-dev libopenblas-dev xtl-dev libxsimd-dev)
+APT_PACKAGES=(libxtensor-dev libxtensor-blas-dev libopenblas-dev libopenblas-openmp-dev xtl-dev libxsimd-dev)
 PY_PACKAGES=("numpy>=1.22" "pytest>=7" "hypothesis" "scikit-build-core>=0.9" "pybind11>=2.12")
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }

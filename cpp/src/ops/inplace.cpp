@@ -70,7 +70,8 @@ template <class F>
 void write(Tensor& self, const Tensor& other, const F& f) {
   dispatch(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    loops::binary<T, T, T>(self, self, other, [&](T x, T y) { return static_cast<T>(f(x, y)); });
+    // f by value: the loop copies it to a local, so its state (alpha) stays in a register
+    loops::binary<T, T, T>(self, self, other, [f](T x, T y) { return static_cast<T>(f(x, y)); });
   });
   self.storage()->bump_version();
 }

@@ -93,7 +93,10 @@ void unary(const Tensor& out, const Tensor& a, const F& f, int64_t work = 1) {
   const int64_t n = out.numel();
   if (out.is_contiguous() && a.is_contiguous() && a.numel() == n) {
     parallel_for(n, kParallelGrain / work, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) po[i] = f(pa[i]);
+      O* o = po;
+      const A* x = pa;
+      const F fn = f;
+      for (int64_t i = b; i < e; ++i) o[i] = fn(x[i]);
     });
     return;
   }
@@ -118,14 +121,23 @@ void binary(const Tensor& out, const Tensor& a, const Tensor& b, const F& f, int
   if (out.is_contiguous() && a.is_contiguous() && a.numel() == n) {
     if (b.is_contiguous() && b.numel() == n) {
       parallel_for(n, kParallelGrain / work, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i) po[i] = f(pa[i], pb[i]);
+        // locals, not the captured references: otherwise the compiler reloads the pointers
+        // and the functor's state (e.g. add_'s alpha) every element and does not vectorise
+        O* o = po;
+        const A* x = pa;
+        const B* y = pb;
+        const F fn = f;
+        for (int64_t i = s; i < e; ++i) o[i] = fn(x[i], y[i]);
       });
       return;
     }
     if (b.numel() == 1) {  // tensor op scalar
       const B sb = *pb;
       parallel_for(n, kParallelGrain / work, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i) po[i] = f(pa[i], sb);
+        O* o = po;
+        const A* x = pa;
+        const F fn = f;
+        for (int64_t i = s; i < e; ++i) o[i] = fn(x[i], sb);
       });
       return;
     }
