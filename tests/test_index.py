@@ -6,37 +6,7 @@ import pytest
 import minidl
 from minidl.autograd import gradcheck
 
-DTYPES = [np.float32, np.float64, np.int64, np.bool_]
-
-
-# ---- helpers -----------------------------------------------------------------
-
-def sample(shape, dtype=np.float64, seed=0):
-    a = np.random.default_rng(seed).standard_normal(shape) * 4
-    return (a > 0) if dtype == np.bool_ else a.astype(dtype)
-
-
-def mt(a):
-    return minidl.from_numpy(np.array(a))
-
-
-def noncontig(a):
-    return minidl.from_numpy(np.asfortranarray(a))
-
-
-def leaf(a, contiguous=True):
-    a = np.asarray(a, dtype=np.float64)
-    return minidl.from_numpy(np.array(a) if contiguous else np.asfortranarray(a)).requires_grad_()
-
-
-def check(t, expected, rtol=0.0):
-    r = t.numpy()
-    assert r.shape == expected.shape, (r.shape, expected.shape)
-    assert r.dtype == expected.dtype, (r.dtype, expected.dtype)
-    if rtol:
-        np.testing.assert_allclose(r, expected, rtol=rtol, atol=rtol)
-    else:
-        np.testing.assert_array_equal(r, expected)
+from view_helpers import DTYPES, check, leaf, mt, noncontig, sample  # noqa: F401
 
 
 def to_minidl_index(idx):

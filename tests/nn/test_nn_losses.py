@@ -11,29 +11,10 @@ import minidl.nn.functional as F
 from minidl.autograd import gradcheck
 from minidl.nn import _functional_losses
 
+from loss_helpers import FLOATS, REDUCTIONS, T, leaf, npv, tol  # noqa: F401
+
 RNG = np.random.default_rng(7)
-FLOATS = [np.float32, np.float64]
-REDUCTIONS = ["mean", "sum", "none"]
 SHAPE = (3, 5, 7)
-
-
-def tol(dtype):
-    return dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-
-
-def T(a, requires_grad=False):
-    t = minidl.from_numpy(a)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def leaf(a):
-    return T(np.array(a, dtype=np.float64), requires_grad=True)
-
-
-def npv(t):
-    return t.detach().numpy()
 
 
 def layout(a, kind):

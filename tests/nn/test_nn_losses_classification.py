@@ -11,28 +11,9 @@ import minidl
 import minidl.nn.functional as F
 from minidl.autograd import gradcheck
 
+from loss_helpers import FLOATS, REDUCTIONS, T, leaf, npv, tol  # noqa: F401
+
 RNG = np.random.default_rng(4)
-FLOATS = [np.float32, np.float64]
-REDUCTIONS = ["mean", "sum", "none"]
-
-
-def tol(dtype):
-    return dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-
-
-def T(a, requires_grad=False):
-    t = minidl.from_numpy(a)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def leaf(a):
-    return T(np.array(a, dtype=np.float64), requires_grad=True)
-
-
-def npv(t):
-    return t.detach().numpy()
 
 
 # ------------------------------------------------------------------ NumPy references
