@@ -470,3 +470,14 @@ def test_clone_is_contiguous_copy():
     assert_close(c, a)
     c.add_(1.0)
     assert_close(t, a)  # the clone owns its memory
+
+
+def test_logical_xor_and_reflected_bool_operators_vs_numpy():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((3, 5)) > 0.5, rng.random((5,)) > 0.5
+    ta, tb = minidl.from_numpy(a), minidl.from_numpy(b)
+    np.testing.assert_array_equal(minidl.logical_xor(ta, tb).numpy(), np.logical_xor(a, b))
+    np.testing.assert_array_equal((ta ^ tb).numpy(), a ^ b)
+    np.testing.assert_array_equal((True ^ ta).numpy(), True ^ a)
+    np.testing.assert_array_equal((False | ta).numpy(), False | a)
+    np.testing.assert_array_equal((True & ta).numpy(), True & a)

@@ -110,6 +110,10 @@ void bind_elementwise(py::module_& m) {
       .def("__ge__", &forward_op<ge>, py::is_operator())
       .def("__and__", &forward_op<logical_and>, py::is_operator())
       .def("__or__", &forward_op<logical_or>, py::is_operator())
+      .def("__xor__", &forward_op<logical_xor>, py::is_operator())
+      .def("__rand__", &reflected_op<logical_and>, py::is_operator())
+      .def("__ror__", &reflected_op<logical_or>, py::is_operator())
+      .def("__rxor__", &reflected_op<logical_xor>, py::is_operator())
       .def("__neg__", &unary<neg>)
       .def("__pos__", [](const Tensor& x) { return x; })
       .def("__abs__", &unary<abs>)
@@ -202,6 +206,7 @@ void bind_elementwise(py::module_& m) {
   m.def("ge", [](py::handle a, py::handle b) { return function_op<ge>(a, b); });
   m.def("logical_and", [](py::handle a, py::handle b) { return function_op<logical_and>(a, b); });
   m.def("logical_or", [](py::handle a, py::handle b) { return function_op<logical_or>(a, b); });
+  m.def("logical_xor", [](py::handle a, py::handle b) { return function_op<logical_xor>(a, b); });
   m.def("logical_not", &logical_not);
   m.def("neg", &unary<neg>);
   m.def("abs", &unary<abs>);

@@ -12,7 +12,7 @@ from ._C import (  # noqa: F401  (re-exported)
     zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
     add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, tanh,
     sigmoid, relu, clamp, where, clone, eq, ne, lt, le, gt, ge,
-    logical_and, logical_or, logical_not,
+    logical_and, logical_or, logical_xor, logical_not,
 )
 from ._tensor import tensor, as_tensor  # noqa: F401
 

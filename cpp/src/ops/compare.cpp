@@ -38,6 +38,9 @@ Tensor logical_and(const Tensor& a, const Tensor& b) {
 Tensor logical_or(const Tensor& a, const Tensor& b) {
   return map2<bool, bool>(as_dtype(a, DType::Bool), as_dtype(b, DType::Bool), [](bool x, bool y) { return x || y; });
 }
+Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  return map2<bool, bool>(as_dtype(a, DType::Bool), as_dtype(b, DType::Bool), [](bool x, bool y) { return x != y; });
+}
 
 // y = cond ? a : b          da = cond ? g : 0,   db = cond ? 0 : g
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -51,6 +51,7 @@ Tensor ge(const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& x);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 // ---- in place (bump the version counter; refused on leaves that require grad) ----
 Tensor& add_(Tensor& self, const Tensor& other, double alpha = 1.0);  // self += alpha * other
