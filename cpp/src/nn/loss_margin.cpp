@@ -176,6 +176,8 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
                shape_str(x1.shape()), ", got ", label.defined() ? shape_str(label.shape()) : std::string("None"));
   const Tensor ac = contiguous_as(x1, d), bc = contiguous_as(x2, d), yc = contiguous_as(label, d);
   Tensor loss = Tensor::empty(sample_shape(x1), d);
+  // each pair's squared distance s, kept for the backward pass (which then needs no second sweep)
+  Tensor sq = Tensor::empty({N}, DType::Float64);
   dispatch_floating(d, fn, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* y = yc.data<T>();
@@ -185,6 +187,7 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
     const T* a = ac.data<T>();
     const T* b = bc.data<T>();
     T* pl = loss.data<T>();
+    double* ps = sq.data<double>();
     parallel_for(N, row_grain(D), [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) {
         double s = 0;
@@ -192,6 +195,7 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
           const double df = static_cast<double>(a[n * D + j]) - b[n * D + j];
           s += df * df;
         }
+        ps[n] = s;
         const double h = std::max(0.0, margin - std::sqrt(s));
         pl[n] = static_cast<T>(0.5 * (y[n] * s + (1 - y[n]) * h * h));
       }
@@ -200,9 +204,9 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
   Tensor out = finish_rows(loss, r);
   if (any_requires_grad({&x1, &x2, &label}))
     record("ContrastiveLossBackward0", {x1, x2, label}, out,
-           [sa = save(ac), sb = save(bc), sy = save(yc), r, margin, N, D, d](const Tensor& g, const Node& node)
+           [sa = save(ac), sb = save(bc), sy = save(yc), ss = save(sq), r, margin, N, D, d](const Tensor& g, const Node& node)
                -> Grads {
-             const Tensor av = sa.get(), bv = sb.get(), yv = sy.get();
+             const Tensor av = sa.get(), bv = sb.get(), yv = sy.get(), sv = ss.get();
              const Tensor gc = contiguous_as(g, d);
              Grads grads(3);
              for (size_t k = 0; k < 2; ++k)
@@ -213,6 +217,7 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
                const T* a = av.data<T>();
                const T* b = bv.data<T>();
                const T* y = yv.data<T>();
+               const double* ps = sv.data<double>();
                const T* pg = r == Reduction::None ? gc.data<T>() : nullptr;
                const T gs = pg ? T(0) : *gc.data<T>() / static_cast<T>(r == Reduction::Mean ? N : 1);
                T* d1 = grads[0].defined() ? grads[0].data<T>() : nullptr;
@@ -220,11 +225,7 @@ Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& label,
                T* dy = grads[2].defined() ? grads[2].data<T>() : nullptr;
                parallel_for(N, row_grain(D), [&](int64_t n0, int64_t n1) {
                  for (int64_t n = n0; n < n1; ++n) {
-                   double s = 0;
-                   for (int64_t j = 0; j < D; ++j) {
-                     const double df = static_cast<double>(a[n * D + j]) - b[n * D + j];
-                     s += df * df;
-                   }
+                   const double s = ps[n];
                    const double dist = std::sqrt(s), h = std::max(0.0, margin - dist);
                    const double gn = row_grad(pg, gs, n);
                    const double k = gn * (y[n] - (1 - y[n]) * (dist > 0 ? h / dist : 0.0));
