@@ -24,7 +24,8 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from _common import cpu_model, fmt_time, load_average, markdown_table, plain_table, set_threads, write_readme
 
 
 def parse_args():
@@ -45,11 +46,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-# BLAS libraries read their thread count when they load, so this comes before the imports.
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
-if ARGS.passive:
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS reads it when it loads
 
 import numpy as np  # noqa: E402
 
@@ -214,14 +211,6 @@ TARGETS = {
 
 # ---- report -----------------------------------------------------------------------------------
 
-def fmt_time(t):
-    if isinstance(t, str):
-        return t
-    if t >= 1e-3:
-        return f"{t * 1e3:.2f} ms"
-    return f"{t * 1e6:.2f} us"
-
-
 def ratio(other, mine):
     if isinstance(other, str) or isinstance(mine, str) or other is None:
         return None
@@ -230,23 +219,6 @@ def ratio(other, mine):
 
 def fmt_ratio(r):
     return "-" if r is None else f"{r:.2f}x"
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def load_average():
-    try:
-        return "%.2f %.2f %.2f" % os.getloadavg()
-    except OSError:
-        return "unknown"
 
 
 def run_all():
@@ -283,19 +255,6 @@ def run_all():
 HEADER = ["benchmark", "minidl", "NumPy", "PyTorch", "speed vs NumPy", "speed vs PyTorch", "target", "met"]
 
 
-def markdown_table(rows):
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def plain_table(rows):
-    widths = [max(len(str(r[i])) for r in [HEADER] + rows) for i in range(len(HEADER))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*HEADER), fmt.format(*("-" * w for w in widths))]
-    return "\n".join(lines + [fmt.format(*r) for r in rows])
-
-
 def results_section(rows, load_before, load_after):
     command = "python bench/bench_core.py" + "".join(" " + a for a in sys.argv[1:])
     blas = ""
@@ -318,21 +277,10 @@ def results_section(rows, load_before, load_after):
         f"- Each figure: median of {REPEATS} samples, each sample at least {MIN_SAMPLE_S * 1e3:g} ms "
         "of repeated calls, after one warm-up call",
     ]
-    return "\n".join(env) + "\n\n" + markdown_table(rows) + "\n"
+    return "\n".join(env) + "\n\n" + markdown_table(HEADER, rows) + "\n"
 
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
-
-
-def write_readme(section):
-    path = Path(__file__).resolve().parent / "README.md"
-    text = path.read_text() if path.exists() else f"# minidl benchmarks\n\n## Results\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n## Results\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{BEGIN}\n{section}{END}{tail}")
-    return path
 
 
 def main():
@@ -340,9 +288,9 @@ def main():
     print(f"minidl benchmarks, {ARGS.threads} threads ({mode}):", file=sys.stderr)
     rows, load_before, load_after = run_all()
     print()
-    print(plain_table(rows))
+    print(plain_table(HEADER, rows))
     if not ARGS.no_write:
-        path = write_readme(results_section(rows, load_before, load_after))
+        path = write_readme(BEGIN, END, results_section(rows, load_before, load_after), "Results")
         print(f"\nresults written to {path}")
 
 

@@ -36,7 +36,9 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from _common import cpu_model, load_average, markdown_table, plain_table, set_threads, write_readme
+from _common import fmt_time as _fmt_time
 
 WORKLOADS = {  # name: (layer widths, batch size)
     "mlp": ((784, 128, 10), 64),
@@ -68,11 +70,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-# BLAS libraries read their thread count when they load, so this comes before the imports.
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
-if ARGS.passive:
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS reads it when it loads
 
 import numpy as np  # noqa: E402
 
@@ -352,9 +350,7 @@ def measure(trainer):
 # ---- report -----------------------------------------------------------------------------------
 
 def fmt_time(t):
-    if isinstance(t, str):
-        return t
-    return f"{t * 1e3:.2f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} us"
+    return _fmt_time(t, us_digits=1)
 
 
 def fmt_ratio(a, b):
@@ -404,36 +400,6 @@ def phase_rows(names, timings):
     return rows
 
 
-def markdown_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
-def plain_table(header, rows):
-    header = [h.replace("time ratio ", "") for h in header]
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-                     + [fmt.format(*r) for r in rows])
-
-
-def load_average():
-    try:
-        return "%.2f %.2f %.2f" % os.getloadavg()
-    except OSError:
-        return "unknown"
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def minidl_blas():
     """The OpenBLAS minidl runs on, and its threading: its own pthreads pool, or OpenMP's."""
     try:
@@ -475,17 +441,6 @@ def results_section(rows, prows, check_lines, load_before, load_after):
 BEGIN, END = "<!-- mlp-results:begin -->", "<!-- mlp-results:end -->"
 
 
-def write_readme(section):
-    path = Path(__file__).resolve().parent / "README.md"
-    text = path.read_text()
-    if BEGIN not in text or END not in text:
-        text += f"\n## MLP training step results\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{BEGIN}\n{section}{END}{tail}")
-    return path
-
-
 def main():
     names = ARGS.only or list(WORKLOADS)
     libs = [lib for lib in (ARGS.libs or LIBS) if lib != "PyTorch" or torch is not None]
@@ -516,13 +471,14 @@ def main():
 
     rows, prows = table_rows(names, timings), phase_rows(names, timings)
     print()
-    print(plain_table(HEADER, rows))
+    print(plain_table([h.replace("time ratio ", "") for h in HEADER], rows))  # narrower on a terminal
     print("(time ratio minidl / other: below 1 means minidl is faster)")
     print()
     print(plain_table(PHASE_HEADER, prows))
     print(f"load average before / after: {load_before} / {load_after}")
     if not (ARGS.no_write or ARGS.only or ARGS.libs):
-        path = write_readme(results_section(rows, prows, check_lines, load_before, load_after))
+        path = write_readme(BEGIN, END, results_section(rows, prows, check_lines, load_before, load_after),
+                            "MLP training step results")
         print(f"\nresults written to {path}")
     if not ok:
         print("minidl DISAGREES with the reference: the timings above measure a wrong computation",
