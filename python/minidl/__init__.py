@@ -49,3 +49,6 @@ __version__ = "0.1.0"
 from . import nn  # noqa: F401,E402
 from .serialization import save, load  # noqa: F401,E402
 from ._summary import summary  # noqa: F401,E402
+
+# -- optimizers, data, metrics, training (issue 5 areas) --
+from . import optim  # noqa: F401,E402

@@ -1,0 +1,209 @@
+"""optim.Optimizer: the base class of every optimizer, as PyTorch's torch.optim.Optimizer.
+
+An optimizer holds **parameter groups** and per-parameter **state**:
+
+- ``param_groups``: a list of dicts, each with its ``'params'`` (a list of tensors) and its own
+  options (``'lr'``, ``'momentum'``, ...). Options missing from a group take the optimizer's
+  ``defaults``. Schedulers change ``group['lr']`` between steps.
+- ``state``: a dict from parameter to a dict of what its update rule remembers between steps
+  (the momentum buffer ``v``, Adam's moments ``m`` and ``v``, the step count ``t``...).
+
+Subclasses implement ``step()``. The update arithmetic itself runs in C++ (``minidl._C._optim``),
+one fused loop over each parameter's elements: no per-element Python.
+"""
+import copy
+from collections import defaultdict
+
+from .._C import Tensor
+from .._grad_mode import enable_grad
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredOption:
+    """Marks an option without a default (SGD's ``lr``): a group that lacks it is an error."""
+
+    def __repr__(self):
+        return "<required option>"
+
+
+required = _RequiredOption()
+
+
+class Optimizer:
+    """Base class of the optimizers: ``params`` is an iterable of tensors, or of dicts (groups).
+
+    >>> opt = optim.SGD([{'params': net.fc1.parameters()},
+    ...                  {'params': net.fc2.parameters(), 'lr': 1e-3}], lr=1e-2, momentum=0.9)
+
+    Each training step is ``opt.zero_grad(); loss.backward(); opt.step()``.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params should be an iterable of Tensors or dicts, got a single Tensor "
+                            "(wrap it in a list: [w])")
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    # -- groups ---------------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. a new layer being unfrozen).
+
+        The group is checked completely before it is added: on error nothing changes.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise ValueError("a param group needs a 'params' entry (a list of tensors)")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("optimizer parameters must be an ordered collection (a list or tuple); "
+                            "a set's order varies between runs")
+        else:
+            params = list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but params[{i}] is a "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}] has grad_fn="
+                                 f"{type(p.grad_fn).__name__ if p.grad_fn is not None else None}); "
+                                 "optimize the leaf it was computed from, or .detach() it")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a param group contains the same parameter twice")
+        group["params"] = params
+
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required option '{name}'")
+            group.setdefault(name, default)
+        self._check_group(group)
+
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Subclasses raise ValueError here for invalid options (negative lr, betas outside [0, 1))."""
+
+    # -- the step -------------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of the last backward (``backward`` adds into ``.grad``).
+
+        ``set_to_none=True`` (PyTorch's default) drops them: the next backward writes fresh
+        tensors, and ``step`` skips parameters whose ``grad`` is None. ``False`` zeroes them in place.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    g = p.grad
+                    if g.grad_fn is not None:
+                        g = g.detach()
+                        p.grad = g
+                    g.zero_()
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. ``closure``: re-evaluates the loss
+        (runs forward and backward) and returns it; needed by methods that look at the loss."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    @staticmethod
+    def _run_closure(closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # -- saving ---------------------------------------------------------------------------------
+    def state_dict(self):
+        """The optimizer's state as a dict: ``{'state': {index: {...}}, 'param_groups': [...]}``.
+
+        Parameters are named by their position across all groups (0, 1, ...), so the dict can be
+        loaded into a new optimizer built over a new copy of the same model. The state's tensors
+        are the optimizer's own (not copies), as in PyTorch; ``minidl.save`` copies them to disk.
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Continue from a saved ``state_dict``: the groups' options and each parameter's state.
+
+        The saved groups must match this optimizer's in number and size; everything is checked
+        before anything is changed, so a failed load leaves the optimizer as it was.
+        """
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError("an optimizer state_dict is a dict with 'state' and 'param_groups' entries")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(mine["params"]) != len(saved["params"]):
+                raise ValueError(f"parameter group {i} has {len(mine['params'])} parameters here but "
+                                 f"{len(saved['params'])} in the loaded state dict")
+        by_index = {}
+        for mine, saved in zip(self.param_groups, saved_groups):
+            for p, i in zip(mine["params"], saved["params"]):
+                by_index[i] = p
+
+        new_state = defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            key = int(i)
+            if key not in by_index:
+                raise ValueError(f"the loaded state dict has state for parameter {key}, which no group lists")
+            p = by_index[key]
+            new_state[p] = {k: self._cast_state(p, k, v) for k, v in s.items()}
+        new_groups = []
+        for mine, saved in zip(self.param_groups, saved_groups):
+            group = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
+            group["params"] = mine["params"]
+            new_groups.append(group)
+        for group in new_groups:
+            self._check_group(group)
+        self.state = new_state
+        self.param_groups = new_groups
+
+    @staticmethod
+    def _cast_state(param, key, value):
+        """A copy of a saved state tensor, on the parameter's dtype (the step count keeps its own)."""
+        if not isinstance(value, Tensor):
+            return copy.deepcopy(value)
+        value = value.detach().clone()
+        if key != "step" and value.dtype != param.dtype and value.is_floating_point():
+            value = value.to(param.dtype)
+        return value
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
