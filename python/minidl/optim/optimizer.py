@@ -79,7 +79,7 @@ class Optimizer:
                                 f"{type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}] has grad_fn="
-                                 f"{type(p.grad_fn).__name__ if p.grad_fn is not None else None}); "
+                                 f"{p.grad_fn.name()}); "
                                  "optimize the leaf it was computed from, or .detach() it")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a param group contains the same parameter twice")
