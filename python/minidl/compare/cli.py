@@ -78,8 +78,8 @@ def add_arguments(p):
                    help="learning rates: LR for every optimizer, NAME=LR for one (by name or label)")
     p.add_argument("-s", "--seed", type=int, default=0,
                    help="seed of the initial weights and the batch order (default: 0)")
-    p.add_argument("--target", type=_target, default=0.9,
-                   help="validation accuracy whose first epoch the table shows (default: 0.9; 'none')")
+    p.add_argument("--target", type=_target, default=0.95,
+                   help="validation accuracy whose first epoch the table shows (default: 0.95; 'none')")
     p.add_argument("--samples", type=_positive, default=1000,
                    help="points of a synthetic dataset (default: 1000)")
     p.add_argument("--out", default="runs/compare", metavar="DIR",

@@ -23,13 +23,17 @@ class CompareResult:
     - ``table``: the rows as the text table the CLI prints;
     - ``paths``: ``{'table', 'summary_csv', 'csv', 'json', 'png': Path}`` of the files written
       (empty when ``out=None``);
-    - ``config``: the settings of the comparison (dataset, model, epochs, seed...).
+    - ``config``: the settings of the comparison (dataset, model, epochs, seed...);
+    - ``models``: ``{label: the trained model}``; ``data``: the standardised train/validation
+      arrays they were trained on (``x_train``, ``y_train``, ``x_val``, ``y_val``).
     """
     histories: dict
     rows: list
     table: str
     paths: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict, repr=False)
+    data: object = field(default=None, repr=False)
 
     def __str__(self):
         return self.table
@@ -56,7 +60,7 @@ def _check_int(name, value, low):
 
 
 def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(64,), epochs=20,
-                       batch_size=32, lr=None, seed=0, target=0.9, out="runs/compare", plot=True,
+                       batch_size=32, lr=None, seed=0, target=0.95, out="runs/compare", plot=True,
                        progress=False, verbose=True, n_samples=1000, val_fraction=0.2, data_seed=0):
     """Train one MLP on ``dataset`` with each optimizer in turn, from the same initial weights and
     with the same batch order, and report the curves side by side.
@@ -118,7 +122,7 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
               f"{config['n_val']} val samples), MLP {widths}, {epochs} epochs, batch {batch_size}, "
               f"seed {seed}", flush=True)
 
-    histories, rows = {}, []
+    histories, rows, models = {}, [], {}
     width = max(len(s.label) for s in specs)
     for spec in specs:
         minidl.manual_seed(seed)  # anything random during training starts from the same state
@@ -132,6 +136,7 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
                       epochs=epochs, metrics=("accuracy",), progress=progress)
         wall = time.perf_counter() - start
         histories[spec.label] = history
+        models[spec.label] = net
         rows.append(summary_row(spec.label, spec, history, wall, target))
         if verbose:
             r = rows[-1]
@@ -143,4 +148,4 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
     if verbose:
         print()
         print(table)
-    return CompareResult(histories, rows, table, paths, config)
+    return CompareResult(histories, rows, table, paths, config, models, split)

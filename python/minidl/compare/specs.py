@@ -26,17 +26,21 @@ class _Named:
     about: str        # one line for --list / help
 
 
-# name -> what it builds. The learning rates were tuned on the default comparison (digits,
-# 64-64-10, 20 epochs of batch 32) so that each optimizer gets to a fair val accuracy.
+# name -> what it builds. Learning rates: swept on the default comparison (digits, 64-64-10,
+# 20 epochs of batch 32, seeds 0-2); each of these reaches about 98% validation accuracy.
+# Adam, AdamW, NAdam and Adadelta keep PyTorch's defaults; RMSprop takes 1e-3 (Keras's default)
+# rather than PyTorch's 1e-2. momentum's moving average keeps SGD's step size, so it shares
+# SGD's lr, and heavyball's sum of gradients makes steps 1/(1-0.9) = 10 times larger, so it
+# takes a tenth of it: the three then differ only in how they use past gradients.
 OPTIMIZERS = {
-    "sgd": _Named("SGD", {"lr": 0.05}, "plain SGD: w -= lr g"),
-    "momentum": _Named("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.9},
+    "sgd": _Named("SGD", {"lr": 0.1}, "plain SGD: w -= lr g"),
+    "momentum": _Named("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.9},
                        "notes' momentum, a moving average: v = a v + (1-a) g; w -= lr v"),
-    "heavyball": _Named("SGD", {"lr": 0.005, "momentum": 0.9},
+    "heavyball": _Named("SGD", {"lr": 0.01, "momentum": 0.9},
                         "PyTorch's momentum (note 001): v = a v + g; w -= lr v"),
-    "nesterov": _Named("SGD", {"lr": 0.005, "momentum": 0.9, "nesterov": True},
+    "nesterov": _Named("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True},
                        "heavy-ball momentum with Nesterov's look-ahead"),
-    "adagrad": _Named("Adagrad", {"lr": 0.02}, "AdaGrad: r += g^2; w -= lr g / (sqrt(r) + eps)"),
+    "adagrad": _Named("Adagrad", {"lr": 0.03}, "AdaGrad: r += g^2; w -= lr g / (sqrt(r) + eps)"),
     "rmsprop": _Named("RMSprop", {"lr": 0.001},
                       "RMSProp: r = b r + (1-b) g^2; w -= lr g / (sqrt(r) + eps)"),
     "adadelta": _Named("Adadelta", {"lr": 1.0}, "Adadelta (step sizes from past updates)"),
