@@ -136,7 +136,8 @@ def run(args, parser):
     if args.quiet:
         print(result.table)
     print()
-    print(f"outputs in {result.paths['table'].parent}/:")
+    where = result.paths["table"].parent
+    print(f"outputs in {where}/" + ("" if where.is_absolute() else f" ({where.resolve()})") + ":")
     for key in ("table", "summary_csv", "csv", "json", "png"):
         if key in result.paths:
             print(f"  {result.paths[key]}")
