@@ -1,7 +1,12 @@
-"""What the benchmark scripts share: thread settings, formatting, machine facts, and
+"""What the benchmark scripts share: thread settings, timing, formatting, machine facts, and
 rewriting one marked results block of bench/README.md."""
+import datetime
+import gc
 import os
 import platform
+import statistics
+import sys
+import time
 from pathlib import Path
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -61,3 +66,45 @@ def write_readme(begin, end, section, heading):
     tail = rest.split(end, 1)[1]
     README.write_text(f"{head}{begin}\n{section}{end}{tail}")
     return README
+
+
+def _run(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return time.perf_counter() - t0
+
+
+def median_time(fn, repeats=21, min_sample_s=0.02, warmup=1):
+    """Median seconds per call of fn() over `repeats` samples, each repeating the call for at
+    least `min_sample_s`, after `warmup` calls; the garbage collector is off while timing (as in
+    timeit)."""
+    for _ in range(warmup):  # first-call allocations, thread pools starting, lazy state
+        fn()
+    number = 1
+    while (t := _run(fn, number)) < min_sample_s:
+        number = number * 10 if t < min_sample_s / 10 else int(number * min_sample_s / t) + 1
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        samples = [_run(fn, number) / number for _ in range(repeats)]
+    finally:
+        if gc_was_on:
+            gc.enable()
+    return statistics.median(samples)
+
+
+def environment_lines(script, threads, versions, each_figure, passive=False):
+    """The bullet lines every results block starts with: command, date, machine, load, threads,
+    versions. `versions` is a string; the load average is read twice by the caller, so it is
+    not here."""
+    command = f"python bench/{script}" + "".join(" " + a for a in sys.argv[1:])
+    return [
+        f"- Command: `{command}` (run from the repository root)",
+        f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
+        f"- Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
+        f"- Threads: {threads} for each library (minidl.set_num_threads, torch.set_num_threads, "
+        f"OMP/OPENBLAS/MKL_NUM_THREADS){'; OMP_WAIT_POLICY=PASSIVE' if passive else ''}",
+        f"- Versions: Python {platform.python_version()}, {versions}",
+        f"- Each figure: {each_figure}",
+    ]
