@@ -3,6 +3,7 @@ a PNG of the curves."""
 import csv
 import json
 import math
+import numbers
 from pathlib import Path
 
 __all__ = ["summary_row", "format_table", "write_outputs", "OUTPUT_FILES"]
@@ -76,10 +77,21 @@ def _history_columns(histories):
     return list(keys)
 
 
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
 def _json_number(v):
-    """JSON has no NaN or inf: write them as null."""
+    """JSON has no NaN or inf: write them as null. Anything not a number is left as it is."""
+    if not _is_number(v):
+        return v
     v = float(v)
     return v if math.isfinite(v) else None
+
+
+def _csv_cell(v):
+    """Numbers at full precision (repr round-trips a float exactly)."""
+    return repr(float(v)) if _is_number(v) else "" if v is None else str(v)
 
 
 def write_histories_csv(path, histories):
@@ -90,7 +102,7 @@ def write_histories_csv(path, histories):
         w.writerow(["optimizer", "epoch", *keys])
         for label, h in histories.items():
             for i, epoch in enumerate(h.epoch):
-                w.writerow([label, epoch, *(repr(float(h.history[k][i])) if i < len(h.history.get(k, []))
+                w.writerow([label, epoch, *(_csv_cell(h.history[k][i]) if i < len(h.history.get(k, []))
                                             else "" for k in keys)])
 
 
