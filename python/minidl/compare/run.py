@@ -1,6 +1,8 @@
 """compare_optimizers: the same model, from the same initial weights, trained on the same data in
 the same order by several optimizers."""
+import importlib.util
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,6 +100,10 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
         raise ValueError(f"target must be an accuracy in (0, 1], got {target}")
     dataset = _data.check_name(dataset)
     specs = parse_specs(optimizers, lr)
+    if plot and out is not None and importlib.util.find_spec("matplotlib") is None:
+        warnings.warn("matplotlib is not installed, so there will be no curves.png "
+                      "(pip install matplotlib); the table, CSV and JSON are written as usual", stacklevel=2)
+        plot = False
 
     split = _data.load(dataset, n_samples=n_samples, val_fraction=val_fraction, data_seed=data_seed)
     minidl.manual_seed(seed)
