@@ -57,8 +57,8 @@ def download_file(urls, dest, md5=None, timeout=TIMEOUT, quiet=False):
         os.replace(tmp, dest)
         return dest
     raise RuntimeError(f"could not download {os.path.basename(dest)}:\n" + "\n".join(failures) +
-                       f"\nWithout a network connection, download it by hand from one of these URLs and "
-                       f"put it at {dest}")
+                       f"\nWithout a network connection, download it by hand "
+                       f"({'from that URL' if len(urls) == 1 else 'from one of these URLs'}) and put it at {dest}")
 
 
 def _remove(path):

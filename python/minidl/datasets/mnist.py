@@ -47,10 +47,9 @@ class MNIST(VisionDataset):
         self.train = bool(train)
         prefix = "train" if self.train else "t10k"
         names = [f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"]
+        if download:
+            self.download()  # both splits, as torchvision; files already there are kept
         paths = [self._find(n) for n in names]
-        if None in paths and download:
-            self.download()
-            paths = [self._find(n) for n in names]
         if None in paths:
             missing = [n for n, p in zip(names, paths) if p is None]
             where = " or ".join(os.path.join(d, "{" + ", ".join(missing) + "}[.gz]") for d in self._folders())
