@@ -1,4 +1,4 @@
-"""DataLoader and datasets: every sample once per epoch, reproducible reshuffles, batches equal to NumPy indexing."""
+"""DataLoader and datasets: every sample once per epoch, reproducible reshuffles, batches = NumPy indexing."""
 import math
 
 import numpy as np
@@ -122,7 +122,8 @@ def test_generic_dataset_collate():
     seen = []
     for x, i, h in loader:
         ii = to_np(i)
-        assert i.dtype == minidl.int64 and h.dtype == minidl.float64  # PyTorch: Python floats collate to float64
+        # PyTorch's rule: Python floats collate to float64
+        assert i.dtype == minidl.int64 and h.dtype == minidl.float64
         np.testing.assert_array_equal(to_np(x), np.stack([ii, ii * ii], 1).astype(np.float32))
         np.testing.assert_array_equal(to_np(h), ii / 2)
         seen.extend(ii.tolist())
@@ -223,6 +224,7 @@ def test_loader_argument_errors():
 def test_like_torch_dataloader_lengths():
     torch = pytest.importorskip("torch")
     for n, bs, drop in [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False)]:
-        t = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(n)), batch_size=bs, drop_last=drop)
+        t = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(n)), batch_size=bs,
+                                        drop_last=drop)
         m = DataLoader(TensorDataset(minidl.zeros(n)), batch_size=bs, drop_last=drop)
         assert len(m) == len(t) and [b[0].shape[0] for b in m] == [b[0].shape[0] for b in t]

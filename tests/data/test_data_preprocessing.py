@@ -59,8 +59,8 @@ def test_minmax_scaler_formula_and_sklearn():
         assert_close(s.inverse_transform(s.transform(minidl.from_numpy(test))), test, rtol=1e-12, atol=1e-12)
         sk = pytest.importorskip("sklearn.preprocessing")
         ref = sk.MinMaxScaler(feature_range=(lo, hi)).fit(train)
-        np.testing.assert_allclose(to_np(s.transform(minidl.from_numpy(test))), ref.transform(test), rtol=1e-12,
-                                   atol=1e-12)
+        np.testing.assert_allclose(to_np(s.transform(minidl.from_numpy(test))), ref.transform(test),
+                                   rtol=1e-12, atol=1e-12)
     fitted = MinMaxScaler().fit_transform(train)
     np.testing.assert_allclose(fitted[:, :3].min(0), 0.0, atol=1e-12)
     np.testing.assert_allclose(fitted[:, :3].max(0), 1.0, atol=1e-12)

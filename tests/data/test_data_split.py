@@ -1,4 +1,4 @@
-"""random_split, KFold / kfold_split and train_val_test_split: partitions, sizes, reproducibility, scikit-learn's folds."""
+"""random_split, KFold / kfold_split, train_val_test_split: partitions, sizes, seeds, scikit-learn's folds."""
 import numpy as np
 import pytest
 
@@ -15,11 +15,12 @@ def _ids(subset):
     return sorted(int(subset[k][0].item()) for k in range(len(subset)))
 
 
-@pytest.mark.parametrize("lengths,expected", [([3, 7], [3, 7]), ([0.5, 0.5], [5, 5]), ([0.33, 0.33, 0.34], [4, 3, 3]),
-                                              ([1.0, 0.0], [10, 0])])
+@pytest.mark.parametrize("lengths,expected", [([3, 7], [3, 7]), ([0.5, 0.5], [5, 5]),
+                                              ([0.33, 0.33, 0.34], [4, 3, 3]), ([1.0, 0.0], [10, 0])])
 def test_random_split_partitions(lengths, expected):
     parts = random_split(_ids_dataset(10), lengths, seed=0)
-    assert [len(p) for p in parts] == expected  # fractions: floors, then the rest one by one in order (PyTorch)
+    # fractions: floors, then the rest one by one in order (PyTorch's rule)
+    assert [len(p) for p in parts] == expected
     assert all(isinstance(p, Subset) for p in parts)
     assert sorted(sum((_ids(p) for p in parts), [])) == list(range(10))
 
@@ -104,7 +105,8 @@ def test_train_val_test_split_sizes_and_alignment():
     n = 100
     X = minidl.from_numpy(np.arange(2 * n, dtype=np.float32).reshape(n, 2))
     y = np.arange(n)
-    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = train_val_test_split(X, y, val_size=0.15, test_size=0.2, seed=0)
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = train_val_test_split(X, y, val_size=0.15, test_size=0.2,
+                                                                    seed=0)
     assert isinstance(X_tr, minidl.Tensor) and isinstance(y_tr, np.ndarray)
     assert (len(y_tr), len(y_va), len(y_te)) == (65, 15, 20)
     for Xp, yp in ((X_tr, y_tr), (X_va, y_va), (X_te, y_te)):

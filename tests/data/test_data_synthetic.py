@@ -99,7 +99,8 @@ def test_blobs_centers():
 
 
 def test_linearly_separable_margin():
-    X, y, (w, b) = datasets.make_linearly_separable(500, n_features=3, margin=0.25, seed=3, return_hyperplane=True)
+    X, y, (w, b) = datasets.make_linearly_separable(500, n_features=3, margin=0.25, seed=3,
+                                                    return_hyperplane=True)
     X, y, w = to_np(X).astype(np.float64), to_np(y), to_np(w).astype(np.float64)
     np.testing.assert_allclose(np.linalg.norm(w), 1.0, rtol=1e-6)
     s = X @ w + b
@@ -182,7 +183,8 @@ def test_load_digits():
     from sklearn.datasets import load_digits as sk_load
     ref = sk_load()
     np.testing.assert_array_equal(Xn, (ref.data / 16).astype(np.float32))
-    np.testing.assert_array_equal(to_np(datasets.load_digits(normalize=False)[0]), ref.data.astype(np.float32))
+    raw = datasets.load_digits(normalize=False)[0]
+    np.testing.assert_array_equal(to_np(raw), ref.data.astype(np.float32))
     ds = datasets.load_digits(return_dataset=True)
     assert len(ds) == 1797 and int(ds[5][1].item()) == ref.target[5]
 

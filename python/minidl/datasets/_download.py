@@ -51,14 +51,16 @@ def download_file(urls, dest, md5=None, timeout=TIMEOUT, quiet=False):
         if md5 is not None:
             got = md5sum(tmp)
             if got != md5:
-                failures.append(f"  {url}: MD5 mismatch, got {got}, expected {md5} (incomplete or altered file)")
+                failures.append(f"  {url}: MD5 mismatch, got {got}, expected {md5} "
+                                f"(incomplete or altered file)")
                 _remove(tmp)
                 continue
         os.replace(tmp, dest)
         return dest
     raise RuntimeError(f"could not download {os.path.basename(dest)}:\n" + "\n".join(failures) +
-                       f"\nWithout a network connection, download it by hand "
-                       f"({'from that URL' if len(urls) == 1 else 'from one of these URLs'}) and put it at {dest}")
+                       "\nWithout a network connection, download it by hand "
+                       f"({'from that URL' if len(urls) == 1 else 'from one of these URLs'}) "
+                       f"and put it at {dest}")
 
 
 def _remove(path):
@@ -76,11 +78,12 @@ def extract_tar(archive, to):
             for member in tar.getmembers():
                 target = os.path.realpath(os.path.join(root, member.name))
                 if os.path.commonpath([root, target]) != root or member.issym() or member.islnk():
-                    raise RuntimeError(f"{archive}: refusing to extract {member.name!r} (outside {to} or a link)")
+                    raise RuntimeError(f"{archive}: refusing to extract {member.name!r} "
+                                       f"(outside {to} or a link)")
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(root, filter="data")
             else:  # Python < 3.9.17 / 3.10.12 / 3.11.4: the members were checked above
                 tar.extractall(root)
     except (tarfile.TarError, EOFError, OSError) as e:
-        raise RuntimeError(f"could not extract {archive} ({type(e).__name__}: {e}); the archive is truncated or "
-                           "corrupt: delete it and download it again") from e
+        raise RuntimeError(f"could not extract {archive} ({type(e).__name__}: {e}); the archive is "
+                           "truncated or corrupt: delete it and download it again") from e

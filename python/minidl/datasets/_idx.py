@@ -25,8 +25,8 @@ def read_bytes(path):
         with gzip.open(path, "rb") as f:
             return f.read()
     except (EOFError, OSError, zlib.error) as e:
-        raise ValueError(f"{path}: could not decompress it ({type(e).__name__}: {e}); the file is truncated or "
-                         "corrupt: delete it and download it again") from e
+        raise ValueError(f"{path}: could not decompress it ({type(e).__name__}: {e}); the file is "
+                         "truncated or corrupt: delete it and download it again") from e
 
 
 def read_idx(path, expect_magic=None):
@@ -38,11 +38,12 @@ def read_idx(path, expect_magic=None):
     magic = struct.unpack(">I", raw[:4])[0]
     code, ndim = raw[2], raw[3]
     if raw[:2] != b"\x00\x00" or code not in _TYPES:
-        raise ValueError(f"{path}: not an IDX file: magic number 0x{magic:08X} (expected 0x000008NN, e.g. 0x00000803 "
-                         "= 2051 for MNIST images, 0x00000801 = 2049 for labels)")
+        raise ValueError(f"{path}: not an IDX file: magic number 0x{magic:08X} (expected 0x000008NN, "
+                         "e.g. 0x00000803 = 2051 for MNIST images, 0x00000801 = 2049 for labels)")
     if expect_magic is not None and magic != expect_magic:
-        raise ValueError(f"{path}: magic number 0x{magic:08X} ({magic}) announces {ndim}-D {_TYPES[code]} data; "
-                         f"expected 0x{expect_magic:08X} ({expect_magic}): is this the right file?")
+        raise ValueError(f"{path}: magic number 0x{magic:08X} ({magic}) announces {ndim}-D "
+                         f"{_TYPES[code]} data; expected 0x{expect_magic:08X} ({expect_magic}): "
+                         "is this the right file?")
     dtype = _TYPES[code]
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -52,7 +53,8 @@ def read_idx(path, expect_magic=None):
     expected, got = count * dtype.itemsize, len(raw) - header
     if got != expected:
         what = "truncated" if got < expected else "longer than its header says"
-        raise ValueError(f"{path}: file is {what}: the header announces shape {shape} ({expected} bytes of data) "
-                         f"but {got} bytes follow it; delete it and download it again")
+        raise ValueError(f"{path}: file is {what}: the header announces shape {shape} "
+                         f"({expected} bytes of data) but {got} bytes follow it; "
+                         "delete it and download it again")
     arr = np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(shape)
     return arr.astype(dtype.newbyteorder("="), copy=True)

@@ -1,8 +1,6 @@
 """What the image datasets share (torchvision's VisionDataset): root, transforms, indexing, batches."""
 import os
 
-import numpy as np
-
 from .. import _C
 from ..utils.data.dataset import Dataset, _as_index
 
@@ -51,7 +49,8 @@ class VisionDataset(Dataset):
     @property
     def _get_batch(self):
         if self.transform is not None or self.target_transform is not None:
-            raise AttributeError("_get_batch")  # transforms work per sample: let the DataLoader go sample by sample
+            # transforms work per sample: let the DataLoader go sample by sample
+            raise AttributeError("_get_batch")
         return self._batch
 
     def _batch(self, indices):

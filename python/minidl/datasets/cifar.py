@@ -24,7 +24,8 @@ def _load_batch(path):
     try:
         with open(path, "rb") as f:
             entry = pickle.load(f, encoding="bytes")
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError) as e:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+            IndexError) as e:
         raise ValueError(f"{path}: could not read the pickled batch ({type(e).__name__}: {e}); the file is "
                          "truncated or corrupt: delete it and download it again") from e
     data = _field(entry, "data") if isinstance(entry, dict) else None
@@ -75,14 +76,15 @@ class CIFAR10(VisionDataset):
             folder = self._find(names)
         if folder is None:
             expected = os.path.join(self.root, self.base_folder)
-            raise RuntimeError(f"CIFAR10 files not found: expected {', '.join(names)} in {expected} (or in "
-                               f"{self.root}). Pass download=True to fetch them, or download {self.url} by hand "
-                               f"and extract it in {self.root}")
+            raise RuntimeError(f"CIFAR10 files not found: expected {', '.join(names)} in {expected} "
+                               f"(or in {self.root}). Pass download=True to fetch them, or download "
+                               f"{self.url} by hand and extract it in {self.root}")
         batches = [_load_batch(os.path.join(folder, n)) for n in names]
         self.data = np.concatenate([b[0] for b in batches]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         labels = np.concatenate([b[1] for b in batches])
         if labels.size and (labels.min() < 0 or labels.max() >= len(self.classes)):
-            raise ValueError(f"CIFAR10 labels in {folder} should be in 0..9, found {labels.min()}..{labels.max()}")
+            raise ValueError(f"CIFAR10 labels in {folder} should be in 0..9, "
+                             f"found {labels.min()}..{labels.max()}")
         self.targets = _C.from_numpy(labels)
         self._read_meta(folder)
 

@@ -17,8 +17,8 @@ def load_digits(normalize=True, return_dataset=False):
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as e:
-        raise ImportError("minidl.datasets.load_digits reads the digits bundled with scikit-learn, which is not "
-                          f"installed ({e}); install it with: pip install scikit-learn") from e
+        raise ImportError("minidl.datasets.load_digits reads the digits bundled with scikit-learn, "
+                          f"which is not installed ({e}); install it with: pip install scikit-learn") from e
     bunch = _sk_load_digits()
     X = np.asarray(bunch.data, dtype=np.float32)
     if normalize:

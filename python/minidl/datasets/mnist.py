@@ -53,14 +53,17 @@ class MNIST(VisionDataset):
         if None in paths:
             missing = [n for n, p in zip(names, paths) if p is None]
             where = " or ".join(os.path.join(d, "{" + ", ".join(missing) + "}[.gz]") for d in self._folders())
-            raise RuntimeError(f"{type(self).__name__} files not found: expected {where}. Pass download=True to "
-                               f"fetch them, or put the files there by hand (from {self.mirrors[0]})")
+            raise RuntimeError(f"{type(self).__name__} files not found: expected {where}. "
+                               "Pass download=True to fetch them, or put the files there by hand "
+                               f"(from {self.mirrors[0]})")
         images = read_idx(paths[0], _IMAGES_MAGIC)
         labels = read_idx(paths[1], _LABELS_MAGIC)
         if len(images) != len(labels):
-            raise ValueError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds {len(labels)} labels")
+            raise ValueError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds "
+                             f"{len(labels)} labels")
         if labels.size and labels.max() >= len(self.classes):
-            raise ValueError(f"{paths[1]}: label {int(labels.max())} is out of range for {len(self.classes)} classes")
+            raise ValueError(f"{paths[1]}: label {int(labels.max())} is out of range for "
+                             f"{len(self.classes)} classes")
         self.data = images
         self.targets = _C.from_numpy(labels.astype(np.int64))
 

@@ -127,8 +127,8 @@ def make_spirals(n_samples=300, n_classes=3, noise=0.0, turns=1.0, shuffle=True,
     return _finish(X, y, rng, noise, shuffle)
 
 
-def make_blobs(n_samples=100, n_features=2, centers=3, cluster_std=1.0, center_box=(-10.0, 10.0), shuffle=True,
-               seed=None, return_centers=False):
+def make_blobs(n_samples=100, n_features=2, centers=3, cluster_std=1.0, center_box=(-10.0, 10.0),
+               shuffle=True, seed=None, return_centers=False):
     """Gaussian blobs, one class per blob (as scikit-learn's ``make_blobs``).
 
     ``centers`` is a number of blobs (their centres drawn uniformly in ``center_box`` in every
@@ -148,11 +148,14 @@ def make_blobs(n_samples=100, n_features=2, centers=3, cluster_std=1.0, center_b
     else:
         C = np.asarray(centers.numpy() if isinstance(centers, _C.Tensor) else centers, dtype=np.float64)
         if C.ndim != 2 or len(C) == 0:
-            raise ValueError(f"centers must be an int or an array (n_centers, n_features), got shape {C.shape}")
+            raise ValueError(f"centers must be an int or an array (n_centers, n_features), "
+                             f"got shape {C.shape}")
         k, d = C.shape
-    std = np.broadcast_to(np.asarray(cluster_std, dtype=np.float64), (k,)) if np.ndim(cluster_std) <= 1 else None
-    if std is None or np.any(std < 0):
-        raise ValueError(f"cluster_std must be one non-negative number or one per center ({k}), got {cluster_std!r}")
+    std = np.asarray(cluster_std, dtype=np.float64)
+    if std.shape not in ((), (k,)) or np.any(std < 0):
+        raise ValueError(f"cluster_std must be one non-negative number or one per center ({k}), "
+                         f"got {cluster_std!r}")
+    std = np.broadcast_to(std, (k,))
     y = np.repeat(np.arange(k), _per_class(n, k))
     X = C[y] + rng.normal(size=(n, d)) * std[y, None]
     Xt, yt = _finish(X, y, rng, 0.0, shuffle)
@@ -245,7 +248,8 @@ def make_regression_curve(n_samples=100, kind="sin", noise=0.1, x_range=None, so
     y = np.asarray(f(x), dtype=np.float64) + (rng.normal(0.0, noise, size=n) if noise > 0 else 0.0)
     if y.shape != (n,):
         raise ValueError(f"the curve function returned shape {y.shape} for {n} inputs; expected ({n},)")
-    return (_C.from_numpy(x.reshape(n, 1).astype(np.float32)), _C.from_numpy(y.reshape(n, 1).astype(np.float32)))
+    return (_C.from_numpy(x.reshape(n, 1).astype(np.float32)),
+            _C.from_numpy(y.reshape(n, 1).astype(np.float32)))
 
 
 def make_sum_sign(n_samples=1000, n_features=4, as_column=False, seed=None, numpy_legacy=False):

@@ -51,7 +51,8 @@ def _as_index(index, length, who):
 
 
 class TensorDataset(Dataset):
-    """Samples are rows of tensors: ``dataset[i] = (t[i] for t in tensors)`` (``torch.utils.data.TensorDataset``).
+    """Samples are rows of tensors: ``dataset[i] = (t[i] for t in tensors)``
+    (``torch.utils.data.TensorDataset``).
 
     >>> ds = TensorDataset(X, y)       # X (N, d), y (N,)
     >>> x0, y0 = ds[0]
@@ -77,8 +78,9 @@ class TensorDataset(Dataset):
             converted.append(t)
         sizes = [t.shape[0] for t in converted]
         if any(s != sizes[0] for s in sizes):
-            raise ValueError(f"Size mismatch between tensors: TensorDataset needs the same first dim in every "
-                             f"tensor, got sizes {sizes} (shapes {[tuple(t.shape) for t in converted]})")
+            raise ValueError(f"Size mismatch between tensors: TensorDataset needs the same first dim "
+                             f"in every tensor, got sizes {sizes} "
+                             f"(shapes {[tuple(t.shape) for t in converted]})")
         self.tensors = tuple(converted)
 
     def __len__(self):

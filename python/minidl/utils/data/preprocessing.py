@@ -1,4 +1,5 @@
-"""Feature scaling (scikit-learn's StandardScaler and MinMaxScaler) and one-hot encoding (PyTorch's F.one_hot).
+"""Feature scaling (scikit-learn's StandardScaler and MinMaxScaler) and one-hot encoding
+(PyTorch's F.one_hot).
 
 Note 000 (2.2) unifies feature scales by Z-score standardisation or min-max normalisation. A
 scaler is **fitted on the training part only** and then applied unchanged to the validation and
@@ -18,7 +19,7 @@ __all__ = ["StandardScaler", "MinMaxScaler", "one_hot"]
 
 
 def _as_2d(X, who):
-    """``X`` as a float ndarray (a zero-copy view of a tensor's data where possible) and how to return results."""
+    """``X`` as an ndarray (a zero-copy view of a tensor's data), the result dtype, and whether to wrap it."""
     if isinstance(X, Tensor):
         arr = X.detach().numpy()
         out_dtype = np.float64 if arr.dtype == np.float64 else np.float32
@@ -76,8 +77,9 @@ class StandardScaler(_Scaler):
     ``sklearn.preprocessing.StandardScaler``.
 
     ``fit`` stores ``mean_`` (mu) and ``var_`` (the biased variance, ddof=0) of each column and
-    ``scale_`` = sigma = sqrt(var_) (``var_``/``scale_`` are None with ``with_std=False``); a feature with zero variance gets ``scale_ = 1`` (it is only
-    centred, not divided by zero), as scikit-learn does. ``with_mean=False`` / ``with_std=False``
+    ``scale_`` = sigma = sqrt(var_) (``var_`` and ``scale_`` are None with ``with_std=False``); a
+    feature with zero variance gets ``scale_ = 1`` (it is only centred, not divided by zero), as
+    scikit-learn does. ``with_mean=False`` / ``with_std=False``
     skip the centring / the scaling. Inputs are 2-D ``(n_samples, n_features)`` minidl tensors or
     NumPy arrays; results have the input's kind (float32 tensors stay float32). Fit on the
     training part only (see the module docstring: no leakage).
@@ -139,9 +141,11 @@ class MinMaxScaler(_Scaler):
         try:
             lo, hi = (float(v) for v in feature_range)
         except (TypeError, ValueError):
-            raise TypeError(f"feature_range must be a pair of numbers (min, max), got {feature_range!r}") from None
+            raise TypeError(f"feature_range must be a pair of numbers (min, max), "
+                            f"got {feature_range!r}") from None
         if lo >= hi:
-            raise ValueError(f"Minimum of desired feature range must be smaller than maximum. Got {feature_range!r}.")
+            raise ValueError("Minimum of desired feature range must be smaller than maximum. "
+                             f"Got {feature_range!r}.")
         self.feature_range, self.clip = (lo, hi), bool(clip)
 
     def fit(self, X, y=None):
@@ -193,7 +197,8 @@ def one_hot(tensor, num_classes=-1):
         raise ValueError(f"one_hot: class values must be non-negative, got {int(labels.min())}")
     if num_classes == -1:
         if labels.size == 0:
-            raise ValueError("one_hot: can not infer the number of classes from an empty tensor; pass num_classes")
+            raise ValueError("one_hot: can not infer the number of classes from an empty tensor; "
+                             "pass num_classes")
         num_classes = int(labels.max()) + 1
     elif num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")

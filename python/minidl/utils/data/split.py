@@ -107,8 +107,8 @@ class KFold:
     def split(self, X, y=None, groups=None):
         n = _num_samples(X)
         if self.n_splits > n:
-            raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} greater than the number of "
-                             f"samples: n_samples={n}")
+            raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} greater than the "
+                             f"number of samples: n_samples={n}")
         order = make_rng(self.seed).permutation(n) if self.shuffle else np.arange(n)
         sizes = np.full(self.n_splits, n // self.n_splits, dtype=np.int64)
         sizes[: n % self.n_splits] += 1
@@ -124,7 +124,8 @@ class KFold:
 
 
 def kfold_split(dataset, k=5, shuffle=False, seed=None):
-    """Yield ``(train, val)`` pairs of ``Subset``s of ``dataset``, one per fold of ``KFold(k, shuffle, seed)``.
+    """Yield ``(train, val)`` pairs of ``Subset``s of ``dataset``, one per fold of
+    ``KFold(k, shuffle, seed)``.
 
     >>> for fold, (train, val) in enumerate(kfold_split(ds, k=5, shuffle=True, seed=0)):
     ...     model = make_model(); fit(model, ..., DataLoader(train, 32, shuffle=True), DataLoader(val, 256))
@@ -151,7 +152,7 @@ def _count(size, n, name):
 
 
 def _allocate(counts, total, capacity):
-    """Split ``total`` among classes in proportion to ``counts`` (largest remainders), at most ``capacity`` each."""
+    """Share ``total`` among classes in proportion to ``counts`` (largest remainders), <= capacity each."""
     want = counts * (total / counts.sum())
     got = np.minimum(np.floor(want).astype(np.int64), capacity)
     order = np.argsort(-(want - np.floor(want)), kind="stable")
@@ -203,8 +204,8 @@ def train_val_test_split(*arrays, val_size=0.15, test_size=0.15, shuffle=True, s
     n_test, n_val = _count(test_size, n, "test_size"), _count(val_size, n, "val_size")
     n_train = n - n_val - n_test
     if n_train < 1:
-        raise ValueError(f"with n_samples={n}, val_size={val_size} and test_size={test_size} the training part "
-                         f"would be empty (val {n_val} + test {n_test} samples)")
+        raise ValueError(f"with n_samples={n}, val_size={val_size} and test_size={test_size} the "
+                         f"training part would be empty (val {n_val} + test {n_test} samples)")
     if stratify is None:
         order = make_rng(seed).permutation(n) if shuffle else np.arange(n)
         parts = [order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]]
