@@ -1,13 +1,9 @@
 """Fetching dataset files: try each mirror in turn, check the MD5, fail with a message that says
 what to do by hand (where there is no network, e.g. a sandbox or an exam room)."""
 import hashlib
-import http.client
 import os
 import shutil
 import sys
-import tarfile
-import urllib.error
-import urllib.request
 
 __all__ = ["md5sum", "download_file", "extract_tar"]
 
@@ -23,6 +19,7 @@ def md5sum(path, chunk=1 << 20):
 
 
 def _reason(e):
+    import urllib.error
     if isinstance(e, urllib.error.HTTPError):
         return f"HTTP {e.code} {e.reason}"
     if isinstance(e, urllib.error.URLError):
@@ -35,6 +32,8 @@ def download_file(urls, dest, md5=None, timeout=TIMEOUT, quiet=False):
 
     Raises ``RuntimeError`` naming every URL tried, why each failed, and where to put the file by hand.
     """
+    import http.client  # network modules load only when a download happens: `import minidl` stays quick
+    import urllib.request
     os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
     tmp = dest + ".part"
     failures = []
@@ -72,6 +71,7 @@ def _remove(path):
 
 def extract_tar(archive, to):
     """Extract a .tar.gz into ``to``, refusing members that would land outside it."""
+    import tarfile
     root = os.path.realpath(to)
     try:
         with tarfile.open(archive, "r:*") as tar:
