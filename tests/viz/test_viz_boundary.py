@@ -59,8 +59,8 @@ def test_one_output_probability_and_logit():
     for model, kw in ((prob, {}), (logit, {"threshold": 0.0})):
         xx, yy, labels = viz.decision_regions(model, X, resolution=25, **kw)
         np.testing.assert_array_equal(labels, (yy > 0.5).astype(np.int64))
-    with pytest.raises(ValueError, match=r"one output with values in \[.*\], not probabilities: for logits pass "
-                                         "threshold=0.0"):
+    with pytest.raises(ValueError, match=r"one output with values in \[.*\], not probabilities: "
+                                         "for logits pass threshold=0.0"):
         viz.decision_regions(logit, X)
 
 

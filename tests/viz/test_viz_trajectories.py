@@ -90,7 +90,7 @@ def test_documented_minimum_is_a_stationary_point(surface):
 def test_tensor_batch_of_points_and_errors():
     pts = minidl.tensor([[1.0, 2.0], [3.0, 0.5]])
     np.testing.assert_allclose(viz.beale(pts).numpy(), [_formulas(viz.beale)[0](1.0, 2.0), 0.0], rtol=1e-6)
-    with pytest.raises(ValueError, match=r"rosenbrock: p must have shape \(2,\) or \(\.\.\., 2\), got \(3,\)"):
+    with pytest.raises(ValueError, match=r"rosenbrock: p must have shape .* got \(3,\)"):
         viz.rosenbrock(minidl.zeros(3))
     with pytest.raises(ValueError, match="unknown surface 'himmelblau'; valid names: bowl, elongated"):
         viz.get_surface("himmelblau")

@@ -38,7 +38,8 @@ def axes_for(n, ax, overlay=False, ncols=3, size=(4.5, 3.4)):
         return fig, axes[:n]
     if _is_axes(ax):
         if n != 1 and not overlay:
-            raise ValueError(f"this plot has {n} panels: pass ax=None or a sequence of {n} axes, not one Axes")
+            raise ValueError(f"this plot has {n} panels: pass ax=None or a sequence of {n} axes, "
+                             "not one Axes")
         return ax.figure, [ax] * n
     axes = list(np.ravel(np.asarray(ax, dtype=object)))
     if not all(_is_axes(a) for a in axes):
