@@ -19,15 +19,20 @@ class _Source:
     func: str       # function in minidl.datasets
     synthetic: bool  # takes n_samples and seed
     about: str
+    kwargs: tuple = ()  # (name, value) pairs passed to func: noise, so that no optimizer gets 100%
 
 
 DATASETS = {
     "digits": _Source("load_digits", False, "8x8 handwritten digits, 64 features, 10 classes"),
-    "moons": _Source("make_moons", True, "two interleaving half circles, 2 classes"),
-    "circles": _Source("make_circles", True, "a circle inside a ring, 2 classes"),
-    "spirals": _Source("make_spirals", True, "interleaved spirals"),
+    "moons": _Source("make_moons", True, "two interleaving half circles, noise 0.2, 2 classes",
+                     (("noise", 0.2),)),
+    "circles": _Source("make_circles", True, "a circle inside a ring, noise 0.1, 2 classes",
+                       (("noise", 0.1), ("factor", 0.5))),
+    "spirals": _Source("make_spirals", True, "three interleaved spiral arms, noise 0.1, 3 classes",
+                       (("noise", 0.1),)),
     "xor": _Source("make_xor", True, "the four XOR quadrants, 2 classes"),
-    "blobs": _Source("make_blobs", True, "Gaussian clusters"),
+    "blobs": _Source("make_blobs", True, "three overlapping Gaussian clusters in 2-D, 3 classes",
+                     (("cluster_std", 2.5),)),
     "linear": _Source("make_linearly_separable", True, "linearly separable points, 2 classes"),
     "sum-sign": _Source("make_sum_sign", True, "note 004: randn(n, 4), label = sum > 0"),
 }
@@ -76,7 +81,7 @@ def load(name, n_samples=1000, val_fraction=0.2, data_seed=0):
     if source.synthetic:
         if int(n_samples) < 10:
             raise ValueError(f"n_samples must be at least 10, got {n_samples}")
-        X, y = make(n_samples=int(n_samples), seed=data_seed)
+        X, y = make(n_samples=int(n_samples), seed=data_seed, **dict(source.kwargs))
     else:
         X, y = make()
     X = _numpy(X).astype(np.float32, copy=False)

@@ -134,8 +134,8 @@ def plot_curves(path, histories, title=None):
 
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
-    plot_history(histories, keys=("loss", "val_loss"), ax=ax_loss)
-    ax_loss.set_yscale("log")  # losses fall by orders of magnitude; a linear axis hides the tails
+    # losses fall by orders of magnitude; on a linear axis the ends of the curves look alike
+    plot_history(histories, keys=("loss", "val_loss"), ax=ax_loss, logy=True)
     ax_loss.set_title("loss (train, validation)")
     if any("val_accuracy" in h.history for h in histories.values()):
         plot_history(histories, keys=("val_accuracy",), ax=ax_acc)
