@@ -127,21 +127,29 @@ def write_json(path, histories, rows, config):
 
 
 def plot_curves(path, histories, title=None):
-    """Loss curves (train solid, validation dashed as plot_history draws them) beside the
-    validation accuracy, one colour per optimizer, saved as a PNG."""
+    """Loss curves (train solid, validation dashed, log scale) beside the validation accuracy,
+    one colour per optimizer (minidl.viz.plot_history), one legend for both, saved as a PNG."""
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global touched
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
     from ..viz import plot_history
 
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = Figure(figsize=(12, 4.4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     # losses fall by orders of magnitude; on a linear axis the ends of the curves look alike
     plot_history(histories, keys=("loss", "val_loss"), ax=ax_loss, logy=True)
-    ax_loss.set_title("loss (train, validation)")
+    ax_loss.set_title("loss: training (solid), validation (dashed)")
     if any("val_accuracy" in h.history for h in histories.values()):
         plot_history(histories, keys=("val_accuracy",), ax=ax_acc)
         ax_acc.set_title("validation accuracy")
     else:
         ax_acc.set_visible(False)
+    for ax in (ax_loss, ax_acc):  # plot_history's legends name every curve; one per optimizer is enough
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles = [Line2D([], [], color=f"C{i % 10}", label=label) for i, label in enumerate(histories)]
+    fig.legend(handles=handles, loc="outside right center", frameon=False)
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=100)
