@@ -52,3 +52,4 @@ from ._summary import summary  # noqa: F401,E402
 
 # -- optimizers, data, metrics, training (issue 5 areas) --
 from . import optim  # noqa: F401,E402
+from . import train  # noqa: F401,E402
