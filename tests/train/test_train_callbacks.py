@@ -57,8 +57,8 @@ def test_callbacks_are_called_in_the_given_order_and_logs_they_add_are_recorded(
     def add(epoch, logs):
         order.append("a")
         logs["double_loss"] = 2 * logs["loss"]
-    h = fit(**tiny_fit_args(epochs=2), callbacks=[LambdaCallback(on_epoch_end=add),
-                                                 LambdaCallback(on_epoch_end=lambda e, logs: order.append("b"))])
+    then = LambdaCallback(on_epoch_end=lambda e, logs: order.append("b"))
+    h = fit(**tiny_fit_args(epochs=2), callbacks=[LambdaCallback(on_epoch_end=add), then])
     assert order == ["a", "b", "a", "b"]
     assert h["double_loss"] == [2 * v for v in h["loss"]]
 
@@ -176,7 +176,8 @@ def test_model_checkpoint_saves_the_best_epochs(tmp_path):
     snaps = Snapshots()
     ck = ModelCheckpoint(tmp_path / "best-{epoch}-{val_loss:.2f}.mdl", save_best_only=True)
     fit(**args, val_loader=args["train_loader"][:1], callbacks=[scripted(values), snaps, ck])
-    assert [p.rsplit("/", 1)[1] for p in ck.saved] == ["best-1-1.00.mdl", "best-2-0.80.mdl", "best-4-0.70.mdl"]
+    names = [p.rsplit("/", 1)[1] for p in ck.saved]
+    assert names == ["best-1-1.00.mdl", "best-2-0.80.mdl", "best-4-0.70.mdl"]
     assert (ck.best, ck.best_epoch) == (0.7, 4)
     for path, epoch in zip(ck.saved, (1, 2, 4)):
         loaded = minidl.load(path)

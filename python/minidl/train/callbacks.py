@@ -71,8 +71,9 @@ class LambdaCallback(Callback):
 
     def __init__(self, on_train_begin=None, on_epoch_begin=None, on_batch_begin=None, on_batch_end=None,
                  on_epoch_end=None, on_train_end=None):
-        fns = dict(on_train_begin=on_train_begin, on_epoch_begin=on_epoch_begin, on_batch_begin=on_batch_begin,
-                   on_batch_end=on_batch_end, on_epoch_end=on_epoch_end, on_train_end=on_train_end)
+        fns = dict(on_train_begin=on_train_begin, on_epoch_begin=on_epoch_begin,
+                   on_batch_begin=on_batch_begin, on_batch_end=on_batch_end, on_epoch_end=on_epoch_end,
+                   on_train_end=on_train_end)
         for name, fn in fns.items():
             if fn is not None and not callable(fn):
                 raise TypeError(f"LambdaCallback: {name} must be callable or None, got {type(fn).__name__}")
@@ -177,9 +178,11 @@ class EarlyStopping(Callback):
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
-            best = "no finite value yet" if self.best is None else f"best {self.best:.6g} at epoch {self.best_epoch}"
-            self.trainer.stop_reason = (f"early stopping at epoch {epoch}: {self.monitor} did not improve by more "
-                                        f"than min_delta={self.min_delta:g} for {self.wait} epochs ({best})")
+            best = ("no value that is not NaN" if self.best is None
+                    else f"best {self.best:.6g} at epoch {self.best_epoch}")
+            self.trainer.stop_reason = (f"early stopping at epoch {epoch}: {self.monitor} did not improve "
+                                        f"by more than min_delta={self.min_delta:g} for {self.wait} epochs "
+                                        f"({best})")
             self.trainer.stop_training = True
 
     def on_train_end(self, logs=None):

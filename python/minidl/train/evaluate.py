@@ -5,8 +5,8 @@ Both run the model in eval mode (Dropout off, BatchNorm on running statistics) a
 """
 from .._C import Tensor, cat
 from .._grad_mode import no_grad
-from ._batches import (as_loader, bad_batch, check_loss_fn, check_model, compute_metrics, eval_mode, n_samples,
-                       resolve_metrics, scalar_loss)
+from ._batches import (as_loader, bad_batch, check_loss_fn, check_model, compute_metrics, eval_mode,
+                       n_samples, resolve_metrics, scalar_loss)
 
 __all__ = ["evaluate", "predict"]
 
@@ -66,7 +66,8 @@ def predict(model, data, batch_size=None):
     elif hasattr(data, "__iter__"):
         batches = data
     else:
-        raise TypeError(f"predict: data must be a tensor or an iterable of batches, got {type(data).__name__}")
+        raise TypeError(f"predict: data must be a tensor or an iterable of batches, "
+                        f"got {type(data).__name__}")
     outputs = []
     with eval_mode(model), no_grad():
         for batch in batches:

@@ -79,8 +79,9 @@ def _check_args(model, loss_fn, optimizer, train_loader, epochs, scheduler, sche
     if epochs < 1:
         raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
     if epochs > 1 and hasattr(train_loader, "__next__"):
-        raise TypeError(f"fit: train_loader is a one-pass iterator ({type(train_loader).__name__}) but epochs="
-                        f"{epochs}; pass something that can be iterated again each epoch (a DataLoader, a list)")
+        raise TypeError(f"fit: train_loader is a one-pass iterator ({type(train_loader).__name__}) but "
+                        f"epochs={epochs}; pass something that can be iterated again each epoch "
+                        "(a DataLoader, a list)")
     if scheduler is not None and not callable(getattr(scheduler, "step", None)):
         raise TypeError(f"fit: scheduler must have a step() method, got {type(scheduler).__name__}")
     if scheduler_step not in ("epoch", "batch"):
@@ -189,9 +190,10 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
             if bad is not None:
                 logs = {k: math.nan for k in log_keys}
                 logs.update(lrs, loss=loss, time=time.perf_counter() - start)
-                message = (f"fit: the training loss is {loss} at epoch {epoch}, step {bad[1]} (batch {bad[0]} of "
-                           "the epoch); training stopped before that step's update, so the model keeps the weights "
-                           "of the last finite step. A smaller learning rate or grad_clip may help.")
+                message = (f"fit: the training loss is {loss} at epoch {epoch}, step {bad[1]} "
+                           f"(batch {bad[0]} of the epoch); training stopped before that step's update, so "
+                           "the model keeps the weights of the last finite step. A smaller learning rate or "
+                           "grad_clip may help.")
             else:
                 logs = {"loss": loss}
                 logs.update(compute_metrics(metrics, outputs, targets))

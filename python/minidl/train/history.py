@@ -68,7 +68,8 @@ class History:
         self.epoch = list(epoch) if epoch is not None else list(range(1, n + 1))
         for k, v in self.history.items():
             if len(v) != len(self.epoch):
-                raise ValueError(f"history[{k!r}] has {len(v)} entries but there are {len(self.epoch)} epochs")
+                raise ValueError(f"history[{k!r}] has {len(v)} entries but there are "
+                                 f"{len(self.epoch)} epochs")
         self.params = dict(params or {})
         self.stopped_reason = None
         self.stopped_epoch = None
