@@ -244,3 +244,12 @@ def test_tqdm_progress_goes_to_stderr(capsys, mode):
         assert "epoch 1/2" in err and "epoch 2/2" in err and "4/4" in err
     else:
         assert "training" in err and "2/2" in err and "loss=" in err
+
+
+def test_a_stop_before_the_first_batch_records_the_epoch_as_nan():
+    args = tiny_fit_args(epochs=3)
+    cb = LambdaCallback(on_batch_begin=lambda b, logs: logs["step"] == 4)  # the first batch of epoch 2
+    h = fit(**args, metrics={"zero": lambda o, t: 0.0}, callbacks=[cb])
+    assert h.epoch == [1, 2] and h["zero"][0] == 0.0
+    assert np.isnan(h["loss"][1]) and np.isnan(h["zero"][1])
+    assert h.stopped_reason == "LambdaCallback.on_batch_begin returned True at epoch 2"

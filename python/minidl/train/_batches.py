@@ -109,6 +109,8 @@ def compute_metrics(metrics, outputs, targets, prefix=""):
     """Each metric once, on all of an epoch's outputs and targets (concatenated along dim 0)."""
     if not metrics:
         return {}
+    if not outputs:  # a callback stopped training before the epoch's first batch
+        return {prefix + name: float("nan") for name, _ in metrics}
     output, target = concat(outputs), concat(targets)
     logs = {}
     for name, fn in metrics:
