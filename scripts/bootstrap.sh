@@ -5,7 +5,8 @@
 #   1. Debian packages: xtensor, xtensor-blas, OpenBLAS (apt-get; sudo when not root)
 #   2. a Python environment: $PYTHON if set, else the active virtualenv, else ./.venv,
 #      made from python3 (Debian's own python3 refuses `pip install`, see PEP 668)
-#   3. Python packages from PyPI: numpy, pytest, hypothesis and the build tools
+#   3. Python packages from PyPI: numpy, pytest, hypothesis, the build tools, and what the
+#      optimizer comparison uses: matplotlib (plots), scikit-learn (the digits data), tqdm
 #   4. minidl itself: `pip install --no-build-isolation -e .`, which compiles incrementally
 #      in build/<wheel tag>/; skipped when no C++ or build file changed since the last build
 #
@@ -17,7 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 cd "$ROOT"
 
 APT_PACKAGES=(libxtensor-dev libxtensor-blas-dev libopenblas-dev libopenblas-openmp-dev xtl-dev libxsimd-dev)
-PY_PACKAGES=("numpy>=1.22" "pytest>=7" "hypothesis" "scikit-build-core>=0.9" "pybind11>=2.12")
+PY_PACKAGES=("numpy>=1.22" "pytest>=7" "hypothesis" "scikit-build-core>=0.9" "pybind11>=2.12"
+             "matplotlib>=3.5" "scikit-learn>=1.0" "tqdm>=4.60")
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 have_apt() { command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; }

@@ -56,7 +56,7 @@ def transposed(arr):
 
 def rand_np(shape, dtype=np.float64, low=-2.0, high=2.0, seed=0):
     rng = np.random.default_rng(seed)
-    return rng.uniform(low, high, size=shape).astype(dtype)
+    return np.asarray(rng.uniform(low, high, size=shape), dtype=dtype)  # 0-d array for shape (), not a scalar
 
 
 def leaf(arr, dtype=None):

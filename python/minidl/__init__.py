@@ -52,4 +52,15 @@ from ._summary import summary  # noqa: F401,E402
 
 # -- optimizers, data, metrics, training (issue 5 areas) --
 from . import optim  # noqa: F401,E402
+from . import utils, datasets  # noqa: F401,E402
+from . import metrics  # noqa: F401,E402
 from . import train  # noqa: F401,E402
+
+
+def __getattr__(name):
+    # minidl.viz is loaded on first use (``minidl.viz.plot_history``), keeping ``import minidl``
+    # light; it imports matplotlib only inside its plotting functions.
+    if name == "viz":
+        import importlib
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

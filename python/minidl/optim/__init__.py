@@ -8,3 +8,6 @@ reachable by arguments: see each class's docstring.
 from .optimizer import Optimizer, required  # noqa: F401
 
 # -- optimizers (optimizer area) --
+
+# -- learning-rate schedules --
+from . import lr_scheduler  # noqa: F401,E402
