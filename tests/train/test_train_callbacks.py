@@ -167,7 +167,11 @@ def test_early_stopping_checks_its_monitor_and_arguments():
         EarlyStopping(min_delta=-0.1)
     with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max', got 'up'"):
         EarlyStopping(mode="up")
-    assert EarlyStopping("val_accuracy").mode == "max" and EarlyStopping("loss").mode == "min"
+    modes = {k: EarlyStopping(k).mode for k in ("val_accuracy", "loss", "val_f1_macro", "val_roc_auc", "r2",
+                                                 "val_top5_accuracy", "val_mse", "val_perplexity", "mae")}
+    assert modes == {"val_accuracy": "max", "loss": "min", "val_f1_macro": "max", "val_roc_auc": "max",
+                     "r2": "max", "val_top5_accuracy": "max", "val_mse": "min", "val_perplexity": "min",
+                     "mae": "min"}
 
 
 def test_model_checkpoint_saves_the_best_epochs(tmp_path):

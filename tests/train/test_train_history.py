@@ -9,7 +9,7 @@ import pytest
 import minidl
 from minidl.train import Best, History, fit
 
-from train_helpers import HAS_VIZ, tiny_fit_args
+from train_helpers import tiny_fit_args
 
 
 def sample():
@@ -133,7 +133,6 @@ def test_history_from_fit_round_trips_through_json(tmp_path):
     assert all(same(g[k], h[k]) for k in h.history) and g.epoch == [1, 2, 3]
 
 
-@pytest.mark.skipif(not HAS_VIZ, reason="minidl.viz not merged yet")
 def test_plot_delegates_to_viz():
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")

@@ -1,26 +1,12 @@
-"""Shared pieces of the minidl.train tests: small data sets, batching, NumPy references and
-stand-ins for the optimizer and metrics (replaced by the real ones where they exist)."""
-import importlib.util
-
+"""Shared pieces of the minidl.train tests: small data sets, batching, NumPy references, and GD,
+a plain gradient-descent optimizer written here (so tests of fit do not depend on optim's rules)."""
 import numpy as np
 
 import minidl
 from minidl import nn
-
-
-
-def _has(module):
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # the parent package is missing
-        return False
-
+from minidl.utils.data import DataLoader, TensorDataset
 
 HAS_SGD = hasattr(minidl.optim, "SGD")
-HAS_DATA = _has("minidl.utils.data")
-HAS_METRICS = _has("minidl.metrics")
-HAS_VIZ = _has("minidl.viz")
-HAS_SCHED = _has("minidl.optim.lr_scheduler")
 
 
 class GD(minidl.optim.Optimizer):
@@ -53,12 +39,8 @@ def batches(X, y, size):
 
 
 def loader(X, y, size, shuffle=False, seed=0):
-    """A minidl DataLoader over (X, y) once minidl.utils.data exists, else a list of batches."""
-    if HAS_DATA:
-        from minidl.utils.data import DataLoader, TensorDataset
-        ds = TensorDataset(T(X), T(y))
-        return DataLoader(ds, batch_size=size, shuffle=shuffle, seed=seed)
-    return batches(X, y, size)
+    """A minidl DataLoader over copies of the NumPy arrays (X, y)."""
+    return DataLoader(TensorDataset(T(X), T(y)), batch_size=size, shuffle=shuffle, seed=seed)
 
 
 def blobs(n_per_class=30, seed=0):
@@ -76,16 +58,6 @@ def np_accuracy(output, target):
     out = np.asarray(output.numpy() if isinstance(output, minidl.Tensor) else output)
     tgt = np.asarray(target.numpy() if isinstance(target, minidl.Tensor) else target)
     return float(np.mean(out.argmax(axis=1) == tgt))
-
-
-def accuracy_metric():
-    """'accuracy' by name once minidl.metrics exists, else the NumPy stand-in (named accuracy)."""
-    if HAS_METRICS:
-        return "accuracy"
-
-    def accuracy(output, target):
-        return np_accuracy(output, target)
-    return accuracy
 
 
 def np_cross_entropy(logits, y):

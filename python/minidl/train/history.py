@@ -177,17 +177,19 @@ class History:
                    [int(r[0]) for r in body])
 
     # -- showing ----------------------------------------------------------------------------------
-    def plot(self, keys=None, ax=None):
+    def plot(self, keys=None, ax=None, **kwargs):
         """Plot ``keys`` against the epoch with ``minidl.viz.plot_history``; returns the Figure.
 
-        ``keys=None`` plots ``'loss'`` and, when the run was validated, ``'val_loss'``.
+        ``keys=None`` plots ``'loss'`` and, when the run was validated, ``'val_loss'``; other keyword
+        arguments (``title``, ``logy``) go to ``plot_history``. Several runs on one figure:
+        ``minidl.viz.plot_history({'sgd': h1, 'adam': h2})``.
         """
         from ..viz import plot_history  # matplotlib is imported only when plotting
         if keys is None:
             keys = tuple(k for k in ("loss", "val_loss") if k in self.history) or ("loss",)
         elif isinstance(keys, str):
             keys = (keys,)
-        return plot_history(self, keys=tuple(keys), ax=ax)
+        return plot_history(self, keys=tuple(keys), ax=ax, **kwargs)
 
     def __repr__(self):
         n = len(self.epoch)
