@@ -9,7 +9,9 @@ import pytest
 import minidl
 from minidl.train import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, fit
 
-from train_helpers import GD, blobs, batches, tiny_fit_args, weights
+from minidl.utils.data import DataLoader, TensorDataset
+
+from train_helpers import GD, batches, blobs, np_cross_entropy, sgd, tiny_fit_args, weights
 
 
 class Recorder(Callback):
@@ -257,3 +259,21 @@ def test_a_stop_before_the_first_batch_records_the_epoch_as_nan():
     assert h.epoch == [1, 2] and h["zero"][0] == 0.0
     assert np.isnan(h["loss"][1]) and np.isnan(h["zero"][1])
     assert h.stopped_reason == "LambdaCallback.on_batch_begin returned True at epoch 2"
+
+
+def test_early_stopping_end_to_end_on_two_moons():
+    X, y = minidl.datasets.make_moons(300, noise=0.25, seed=0)
+    (Xt, yt), (Xv, yv), _ = minidl.utils.data.train_val_test_split(X, y, val_size=0.3, test_size=0, seed=0)
+    minidl.manual_seed(0)
+    model = minidl.nn.Sequential(minidl.nn.Linear(2, 16), minidl.nn.Tanh(), minidl.nn.Linear(16, 2))
+    train = DataLoader(TensorDataset(Xt, yt), batch_size=32, shuffle=True, seed=0)
+    es = EarlyStopping(patience=3, min_delta=1e-3)
+    h = fit(model, minidl.nn.CrossEntropyLoss(), sgd(model.parameters(), 0.3), train, val_loader=(Xv, yv),
+            epochs=300, metrics=["accuracy"], callbacks=[es], progress=False)
+    assert h.stopped_epoch is not None and len(h) < 300 and h.stopped_epoch == len(h)
+    assert h.best_epoch == len(h) - 3 and es.best == h["val_loss"][h.best_epoch - 1]
+    # the restored model's validation loss, in NumPy, is the loss logged at the best epoch
+    w1, b1, w2, b2 = (p.detach().numpy() for p in model.parameters())
+    logits = np.tanh(Xv.numpy() @ w1.T + b1) @ w2.T + b2
+    assert np_cross_entropy(logits, yv.numpy()) == pytest.approx(h["val_loss"][h.best_epoch - 1], rel=1e-5)
+    assert h["val_accuracy"][h.best_epoch - 1] > 0.8
