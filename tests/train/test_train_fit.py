@@ -332,3 +332,31 @@ def test_regression_metric_names():
     err = X @ w.T + b - y
     assert h["mse"][0] == pytest.approx(np.mean(err ** 2), rel=1e-5) == h["loss"][0]
     assert h["mae"][0] == pytest.approx(np.mean(np.abs(err)), rel=1e-5)
+
+
+def test_fit_takes_the_same_steps_as_the_hand_written_loop():
+    """fit's updates are exactly those of PyTorch's tutorial loop (same batches, same order)."""
+    X, y = blobs(20, seed=9)
+    data = batches(X, y, 16)
+
+    def make():
+        minidl.manual_seed(5)
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3))
+        return model, sgd(model.parameters(), 0.1)
+
+    model, opt = make()
+    h = fit(model, nn.CrossEntropyLoss(), opt, data, epochs=3, progress=False)
+    ref, ref_opt = make()
+    loss_fn = nn.CrossEntropyLoss()
+    X_all = np.concatenate([x.numpy() for x, _ in data])
+    for epoch in range(3):
+        total = 0.0
+        for x, t in data:
+            ref_opt.zero_grad()
+            loss = loss_fn(ref(x), t)
+            total += loss.item() * len(t)
+            loss.backward()
+            ref_opt.step()
+        assert h["loss"][epoch] == pytest.approx(total / len(X_all), rel=1e-12)
+    for (k, a), b in zip(model.state_dict().items(), ref.state_dict().values()):
+        assert a.numpy().tobytes() == b.numpy().tobytes(), k
