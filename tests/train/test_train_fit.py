@@ -12,8 +12,8 @@ from minidl.train import evaluate, fit, predict
 
 from minidl.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 
-from train_helpers import (GD, batches, blobs, linear_np, loader, np_accuracy, np_cross_entropy, sgd,
-                           tiny_fit_args, tiny_regression)
+from train_helpers import (GD, HAS_OPTIM, batches, blobs, linear_np, loader, np_accuracy, np_cross_entropy,
+                           sgd, tiny_fit_args, tiny_regression)
 
 
 def test_full_batch_linear_regression_reaches_least_squares():
@@ -65,12 +65,13 @@ def test_classification_history_keys_lengths_and_values():
     Xv, yv = blobs(10, seed=1)
     minidl.manual_seed(0)
     model = nn.Linear(2, 3)
-    h = fit(model, nn.CrossEntropyLoss(), sgd(model.parameters(), 0.1), loader(X, y, 16, shuffle=True),
+    opt = minidl.optim.Adam(model.parameters(), lr=0.1) if HAS_OPTIM else GD(model.parameters(), 0.1)
+    h = fit(model, nn.CrossEntropyLoss(), opt, loader(X, y, 16, shuffle=True),
             val_loader=loader(Xv, yv, 8), epochs=4, metrics=["accuracy"], progress=False)
     assert list(h.history) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"]
     assert h.epoch == [1, 2, 3, 4]
     assert all(len(v) == 4 for v in h.history.values())
-    assert h["lr"] == [0.1] * 4
+    assert h["lr"] == [0.1] * 4  # Adam's lr, or GD's where optim is not built
     assert all(t > 0 for t in h["time"])
     assert h["val_accuracy"][-1] > 0.9 and h["loss"][-1] < h["loss"][0]
     # the last epoch's validation numbers are those of the final weights (NumPy recomputation)
@@ -334,7 +335,18 @@ def test_regression_metric_names():
     assert h["mae"][0] == pytest.approx(np.mean(np.abs(err)), rel=1e-5)
 
 
-def test_fit_takes_the_same_steps_as_the_hand_written_loop():
+OPTIMIZERS = {"GD": lambda ps: GD(ps, 0.1)}
+if HAS_OPTIM:
+    OPTIMIZERS.update({
+        "SGD-nesterov": lambda ps: minidl.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True,
+                                                    weight_decay=1e-3),
+        "Adam": lambda ps: minidl.optim.Adam(ps, lr=0.01),
+        "RMSprop": lambda ps: minidl.optim.RMSprop(ps, lr=0.01, momentum=0.5),
+    })
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_fit_takes_the_same_steps_as_the_hand_written_loop(name):
     """fit's updates are exactly those of PyTorch's tutorial loop (same batches, same order)."""
     X, y = blobs(20, seed=9)
     data = batches(X, y, 16)
@@ -342,7 +354,7 @@ def test_fit_takes_the_same_steps_as_the_hand_written_loop():
     def make():
         minidl.manual_seed(5)
         model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3))
-        return model, sgd(model.parameters(), 0.1)
+        return model, OPTIMIZERS[name](model.parameters())
 
     model, opt = make()
     h = fit(model, nn.CrossEntropyLoss(), opt, data, epochs=3, progress=False)

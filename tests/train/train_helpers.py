@@ -6,7 +6,9 @@ import minidl
 from minidl import nn
 from minidl.utils.data import DataLoader, TensorDataset
 
-HAS_SGD = hasattr(minidl.optim, "SGD")
+# minidl.optim's optimizers run their update in C++ (_C._optim): a tree with an older extension
+# built before them falls back to GD below.
+HAS_OPTIM = hasattr(minidl.optim, "Adam") and hasattr(minidl._C, "_optim")
 
 
 class GD(minidl.optim.Optimizer):
@@ -24,8 +26,8 @@ class GD(minidl.optim.Optimizer):
 
 
 def sgd(params, lr):
-    """minidl.optim.SGD once it exists, else the stand-in (same update without momentum)."""
-    return minidl.optim.SGD(params, lr=lr) if HAS_SGD else GD(params, lr)
+    """minidl.optim.SGD where it is built, else the stand-in (the same update without momentum)."""
+    return minidl.optim.SGD(params, lr=lr) if HAS_OPTIM else GD(params, lr)
 
 
 def T(a):
