@@ -54,6 +54,7 @@ from ._summary import summary  # noqa: F401,E402
 from . import optim  # noqa: F401,E402
 from . import utils, datasets  # noqa: F401,E402
 from . import metrics  # noqa: F401,E402
+from . import train  # noqa: F401,E402
 from .compare import compare_optimizers  # noqa: F401,E402
 
 
