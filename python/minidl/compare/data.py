@@ -94,7 +94,7 @@ def load(name, n_samples=1000, val_fraction=0.2, data_seed=0):
     scaler = StandardScaler().fit(minidl.from_numpy(np.ascontiguousarray(X[train])))
 
     def scaled(rows):
-        return np.ascontiguousarray(_numpy(scaler.transform(minidl.from_numpy(np.ascontiguousarray(X[rows])))),
-                                    dtype=np.float32)
+        part = scaler.transform(minidl.from_numpy(np.ascontiguousarray(X[rows])))
+        return np.ascontiguousarray(_numpy(part), dtype=np.float32)
 
     return Split(name, scaled(train), y[train], scaled(val), y[val], int(y.max()) + 1)

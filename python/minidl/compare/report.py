@@ -17,7 +17,7 @@ OUTPUT_FILES = {
     "png": "curves.png",
 }
 SUMMARY_FIELDS = ("optimizer", "settings", "epochs", "train_loss", "val_loss", "val_accuracy",
-                  "best_val_accuracy", "epoch_to_target", "time_s")
+                  "best_val_accuracy", "epoch_to_target", "time_s", "stopped")
 
 
 def _last(values):
@@ -48,6 +48,7 @@ def summary_row(label, spec, history, wall_time, target):
         "best_val_accuracy": float(max(val_acc)) if val_acc else math.nan,
         "epoch_to_target": epoch_reaching(val_acc, target),
         "time_s": float(wall_time),
+        "stopped": getattr(history, "stopped_reason", None),  # e.g. a NaN loss ended the run early
     }
 
 
@@ -66,7 +67,9 @@ def format_table(rows, target=None):
     def fmt(cells):  # names left-aligned, numbers right-aligned
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(cells) for cells in lines])
+    notes = [f"{r['optimizer']} stopped after {r['epochs']} epochs: {r['stopped']}"
+             for r in rows if r.get("stopped")]
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(cells) for cells in lines] + notes)
 
 
 def _history_columns(histories):
@@ -117,7 +120,7 @@ def write_summary_csv(path, rows):
 def write_json(path, histories, rows, config):
     data = {
         "config": config,
-        "summary": [{k: (_json_number(v) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
+        "summary": [{k: _json_number(v) for k, v in r.items()} for r in rows],
         "histories": {label: {"epoch": list(h.epoch),
                               **{k: [_json_number(v) for v in vals] for k, vals in h.history.items()}}
                       for label, h in histories.items()},

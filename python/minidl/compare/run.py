@@ -82,7 +82,8 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
 
     Writes into ``out`` (None: write nothing) summary.txt, summary.csv, histories.csv,
     histories.json and (``plot``) curves.png. ``verbose`` prints a line per run and the table;
-    ``progress`` shows fit's progress bar. Returns a CompareResult.
+    ``progress`` is fit's progress bar (True: one bar per run; or fit's 'batch', 'line').
+    Returns a CompareResult.
 
     Unknown optimizer or dataset names raise ValueError listing the valid ones, before any
     training starts.
@@ -139,7 +140,8 @@ def compare_optimizers(optimizers=DEFAULT_OPTIMIZERS, dataset="digits", hidden=(
         val_loader = DataLoader(val_set, batch_size=max(batch_size, 256))
         start = time.perf_counter()
         history = fit(net, minidl.nn.CrossEntropyLoss(), optimizer, train_loader, val_loader,
-                      epochs=epochs, metrics=("accuracy",), progress=progress)
+                      epochs=epochs, metrics=("accuracy",),
+                      progress="epoch" if progress is True else progress)
         wall = time.perf_counter() - start
         histories[spec.label] = history
         models[spec.label] = net
