@@ -52,21 +52,19 @@ int main() {
   // Weights are (out, in), PyTorch's layout: linear computes x W^T + b.
   Tensor w1 = parameter({hidden, 2}, 2), b1 = parameter({hidden}, 2);
   Tensor w2 = parameter({2, hidden}, hidden), b2 = parameter({2}, hidden);
-  Tensor* params[] = {&w1, &b1, &w2, &b2};
 
-  const double lr = 1.0;
+  // Plain gradient descent, w -= lr * dL/dw, with the same optimizer class PyTorch users know
+  // (minidl::optim also has Adam, RMSprop, ...; SGDOptions(lr).momentum(0.9) adds momentum).
+  minidl::optim::SGD optimizer({w1, b1, w2, b2}, minidl::optim::SGDOptions(/*lr=*/1.0));
   const int steps = 500;
   for (int step = 1; step <= steps; ++step) {
     // Full batch: every step sees all 400 points, so the loss goes down smoothly.
     const Tensor logits = minidl::nn::linear(minidl::relu(minidl::nn::linear(x, w1, b1)), w2, b2);
     const Tensor loss = minidl::nn::cross_entropy(logits, y);  // mean over the batch
+    // backward() adds into .grad: clear it first, or the step would use the sum of all gradients.
+    optimizer.zero_grad();
     loss.backward();
-    {
-      minidl::NoGradGuard no_grad;  // the update itself must not become part of the graph
-      for (Tensor* p : params) minidl::sub_(*p, p->grad(), lr);
-    }
-    // backward() adds into .grad: clear it, or the next step would use the sum of all gradients.
-    for (Tensor* p : params) p->set_grad(Tensor());
+    optimizer.step();  // updates in place, outside the autograd graph
     if (step == 1 || step % 100 == 0) std::printf("step %4d   loss %.4f\n", step, item(loss));
   }
 
