@@ -209,3 +209,17 @@ def test_a_small_network_learns_with_each_optimizer():
             opt.step()
             losses.append(loss.item())
         assert losses[-1] < 0.3 * losses[0], f"{cls.__name__}: loss {losses[0]:.3f} -> {losses[-1]:.3f}"
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam], ids=["SGD", "Adam"])
+def test_a_gradient_sharing_the_parameters_memory_is_read_before_the_write(cls):
+    # grad = w^T viewed from w's own memory: the update must use the old values throughout
+    w0 = np.array([[1.0, 2.0, 0.5], [3.0, 4.0, -1.0], [0.2, -0.3, 0.7]])
+    w = minidl.tensor(w0, requires_grad=True)
+    w.grad = w.detach().t()
+    reference = minidl.tensor(w0, requires_grad=True)
+    reference.grad = minidl.tensor(w0.T.copy())
+    cls([w], lr=0.5).step()
+    cls([reference], lr=0.5).step()
+    np.testing.assert_allclose(w.detach().numpy(), reference.detach().numpy(), rtol=1e-15)
+    assert not np.allclose(w.detach().numpy(), w0)
