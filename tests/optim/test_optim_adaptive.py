@@ -94,7 +94,8 @@ def test_notes_adagrad_with_delta():
     for g in grads:
         r = r + g * g
         w = w + (-lr / (delta + np.sqrt(r)) * g)
-    np.testing.assert_allclose(_run(optim.Adagrad, dict(lr=lr, eps=delta), w0, grads), w, rtol=1e-12, atol=1e-14)
+    got = _run(optim.Adagrad, dict(lr=lr, eps=delta), w0, grads)
+    np.testing.assert_allclose(got, w, rtol=1e-12, atol=1e-14)
 
 
 def test_notes_rmsprop():

@@ -94,9 +94,10 @@ def test_parameters_without_grad_are_skipped(cls):
     assert not np.allclose(w.detach().numpy(), [1.0, -2.0, 3.0])
     np.testing.assert_array_equal(frozen.detach().numpy(), [5.0, 6.0])
     assert frozen._version == before
-    assert len(opt.state.get(frozen, {})) == 0 or cls is optim.Adagrad  # Adagrad's state exists from the start
-    if cls is optim.Adagrad:
+    if cls is optim.Adagrad:  # its state exists from construction, as in PyTorch, and stays at step 0
         assert opt.state[frozen]["step"].item() == 0
+    else:
+        assert len(opt.state.get(frozen, {})) == 0
 
 
 def test_zero_grad_set_to_none_and_in_place():
@@ -168,8 +169,8 @@ def test_errors_from_the_kernel_leave_everything_unchanged():
     opt.step()
     opt.state[v]["exp_avg"] = minidl.zeros(3)
     before = w.detach().numpy().copy()
-    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 has shape \[3\] but the parameter has "
-                                         r"shape \[2\]"):
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 has shape \[3\] but the "
+                                         r"parameter has shape \[2\]"):
         opt.step()
     np.testing.assert_array_equal(w.detach().numpy(), before)
     assert opt.state[w]["step"].item() == 1
@@ -195,8 +196,8 @@ def test_a_small_network_learns_with_each_optimizer():
     y = (2 * x[:, :1] - x[:, 1:] + 0.5).astype(np.float32)
     X, Y = minidl.tensor(x), minidl.tensor(y)
     settings = [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.Adagrad, dict(lr=0.3)),
-                (optim.RMSprop, dict(lr=0.01)), (optim.Adadelta, dict(lr=1.0, eps=1e-3)), (optim.Adam, dict(lr=0.05)),
-                (optim.AdamW, dict(lr=0.05)), (optim.NAdam, dict(lr=0.05))]
+                (optim.RMSprop, dict(lr=0.01)), (optim.Adadelta, dict(lr=1.0, eps=1e-3)),
+                (optim.Adam, dict(lr=0.05)), (optim.AdamW, dict(lr=0.05)), (optim.NAdam, dict(lr=0.05))]
     for cls, kwargs in settings:
         minidl.manual_seed(0)
         net = nn.Linear(2, 1)

@@ -56,17 +56,24 @@ def test_sgd_large_parameter_runs_the_threaded_loop():
         g = rng.standard_normal(w0.shape)
         w.grad = minidl.tensor(g.astype(np.float32))
         opt.step()
-        ref = H.sgd(ref, g.astype(np.float32).astype(np.float64), state, t, lr=0.5, momentum=0.9, nesterov=True)
+        g32 = g.astype(np.float32).astype(np.float64)
+        ref = H.sgd(ref, g32, state, t, lr=0.5, momentum=0.9, nesterov=True)
     np.testing.assert_allclose(w.detach().numpy(), ref, rtol=1e-5, atol=1e-5)
 
 
 # ---- the course notes' forms, written as the notes write them -------------------------------
 
-def _notes_run(lr, rule_steps, w0, grads):
+def _notes_run(rule, w0, grads):
+    """rule(w, v, g) -> (w, v), from v = 0."""
     w, v = w0.copy(), np.zeros_like(w0)
     for g in grads:
-        w, v = rule_steps(w, v, g)
+        w, v = rule(w, v, g)
     return w, v
+
+
+def _moving_average(a, lr):
+    # v = a v + (1 - a) g;  w = w - lr v
+    return lambda w, v, g: (w - lr * (a * v + (1 - a) * g), a * v + (1 - a) * g)
 
 
 def _minidl_run(opt_factory, w0, grads, zero_buffer=False):
@@ -86,8 +93,9 @@ def test_notes_moving_average_momentum_with_a_zero_buffer():
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal(6)
     grads = [rng.standard_normal(6) for _ in range(12)]
-    want_w, want_v = _notes_run(lr, lambda w, v, g: (w - lr * (a * v + (1 - a) * g), a * v + (1 - a) * g), w0, grads)
-    got_w, got_v = _minidl_run(lambda ps: optim.SGD(ps, lr=lr, momentum=a, dampening=a), w0, grads, zero_buffer=True)
+    want_w, want_v = _notes_run(_moving_average(a, lr), w0, grads)
+    got_w, got_v = _minidl_run(lambda ps: optim.SGD(ps, lr=lr, momentum=a, dampening=a), w0, grads,
+                               zero_buffer=True)
     np.testing.assert_allclose(got_w, want_w, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got_v.numpy(), want_v, rtol=1e-12, atol=1e-12)
 
@@ -98,8 +106,7 @@ def test_moving_average_momentum_without_a_buffer_starts_at_g():
     rng = np.random.default_rng(1)
     w0 = rng.standard_normal(6)
     grads = [rng.standard_normal(6) for _ in range(12)]
-    notes = lambda w, v, g: (w - lr * (a * v + (1 - a) * g), a * v + (1 - a) * g)  # noqa: E731
-    _, notes_v = _notes_run(lr, notes, w0, grads)
+    _, notes_v = _notes_run(_moving_average(a, lr), w0, grads)
     _, got_v = _minidl_run(lambda ps: optim.SGD(ps, lr=lr, momentum=a, dampening=a), w0, grads)
     np.testing.assert_allclose(got_v.numpy() - notes_v, a ** len(grads) * grads[0], rtol=1e-9, atol=1e-12)
 
@@ -110,7 +117,7 @@ def test_notes_heavy_ball_momentum():
     rng = np.random.default_rng(2)
     w0 = rng.standard_normal((2, 3))
     grads = [rng.standard_normal((2, 3)) for _ in range(12)]
-    want_w, _ = _notes_run(lr, lambda w, v, g: (w - lr * (r * v + g), r * v + g), w0, grads)
+    want_w, _ = _notes_run(lambda w, v, g: (w - lr * (r * v + g), r * v + g), w0, grads)
     got_w, _ = _minidl_run(lambda ps: optim.SGD(ps, lr=lr, momentum=r), w0, grads)
     np.testing.assert_allclose(got_w, want_w, rtol=1e-12, atol=1e-12)
 

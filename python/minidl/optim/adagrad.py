@@ -1,4 +1,4 @@
-"""optim.Adagrad: per-element learning rates from the sum of squared gradients, PyTorch's torch.optim.Adagrad."""
+"""optim.Adagrad: per-element steps from the sum of squared gradients, PyTorch's torch.optim.Adagrad."""
 from .. import _C
 from . import _checks
 from .optimizer import Optimizer

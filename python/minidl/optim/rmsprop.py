@@ -62,8 +62,8 @@ class RMSprop(Optimizer):
             params, grads, states, lists = self._gather(group, keys)
             if not params:
                 continue
-            _C._optim.rmsprop_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"], group["alpha"],
-                               group["eps"], group["weight_decay"], group["momentum"], group["centered"],
-                               group["maximize"])
+            _C._optim.rmsprop_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"],
+                               group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
+                               group["centered"], group["maximize"])
             self._store(states, keys, lists)
         return loss
