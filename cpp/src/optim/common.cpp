@@ -1,6 +1,7 @@
 // The checks every update rule runs before it writes anything, the options' range checks,
 // and the state helpers of update_loop.hpp.
 #include <cmath>
+#include <type_traits>
 
 #include "minidl/creation.hpp"
 #include "minidl/grad_mode.hpp"
@@ -160,6 +161,15 @@ void write_scalar(const Tensor& s, double value) {
   dispatch(s.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     *s.data<T>() = static_cast<T>(value);
+  });
+  bump(s);
+}
+
+void scale_scalar(const Tensor& s, double factor) {
+  dispatch(s.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using F = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+    *s.data<T>() = static_cast<T>(static_cast<F>(*s.data<T>()) * static_cast<F>(factor));
   });
   bump(s);
 }

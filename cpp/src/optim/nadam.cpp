@@ -32,8 +32,8 @@ void nadam_update(const TensorList& params, const TensorList& grads, TensorList&
     detail::write_scalar(steps[i], t);
     const double mu = o.beta1() * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay()));
     const double mu_next = o.beta1() * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay()));
-    // the product is kept at its tensor's precision (float32, as PyTorch keeps it) and used so
-    detail::write_scalar(mu_products[i], detail::read_scalar(mu_products[i]) * mu);
+    // the product is kept, and multiplied, at its tensor's precision (float32, as PyTorch does)
+    detail::scale_scalar(mu_products[i], mu);
     const double product = detail::read_scalar(mu_products[i]);
     const double bias_correction2 = 1 - std::pow(o.beta2(), t);
     dispatch_floating(param.dtype(), "NAdam", [&](auto tag) {

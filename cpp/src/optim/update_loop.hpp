@@ -43,6 +43,8 @@ Tensor new_state(const Tensor& p, double value);
 Tensor new_scalar(double value);
 double read_scalar(const Tensor& s);
 void write_scalar(const Tensor& s, double value);  // bumps its version
+// s *= factor in s's own precision (a float32 counter multiplies in float32, as PyTorch's does).
+void scale_scalar(const Tensor& s, double factor);
 
 // The gradient as the loop may read it: g itself, or a copy when g shares memory with the
 // parameter in another layout (the loop would read values it has already updated).
