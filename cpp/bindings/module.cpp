@@ -1,6 +1,8 @@
 // The `minidl._C` extension module: registration and exception mapping.
 #include "common.hpp"
 
+namespace minidl::bind { void bind_optim(py::module_& m); }  // cpp/bindings/optim.cpp
+
 PYBIND11_MODULE(_C, m) {
   using namespace minidl::bind;
   m.doc() = "minidl's C++ engine: tensors, autograd and ops";
@@ -32,4 +34,6 @@ PYBIND11_MODULE(_C, m) {
   py::module_ nn = m.def_submodule("_nn", "kernels behind minidl.nn.functional");
   bind_nn_layers(nn);
   bind_nn_losses(nn);
+  py::module_ optim = m.def_submodule("_optim", "the fused update rules behind minidl.optim");
+  bind_optim(optim);
 }
