@@ -1,8 +1,6 @@
 // The `minidl._C` extension module: registration and exception mapping.
 #include "common.hpp"
 
-namespace minidl::bind { void bind_optim(py::module_& m); }  // cpp/bindings/optim.cpp
-
 PYBIND11_MODULE(_C, m) {
   using namespace minidl::bind;
   m.doc() = "minidl's C++ engine: tensors, autograd and ops";
