@@ -44,6 +44,7 @@ void bind_linalg(py::module_& m);
 // minidl._C._nn: the kernels behind minidl.nn.functional
 void bind_nn_layers(py::module_& nn);
 void bind_nn_losses(py::module_& nn);
+void bind_optim(py::module_& optim);
 
 // Kernels on big tensors run without the GIL, so other Python threads keep going.
 // Small ones keep it: releasing and re-taking it costs more than the work.

@@ -32,4 +32,6 @@ PYBIND11_MODULE(_C, m) {
   py::module_ nn = m.def_submodule("_nn", "kernels behind minidl.nn.functional");
   bind_nn_layers(nn);
   bind_nn_losses(nn);
+  py::module_ optim = m.def_submodule("_optim", "the fused update rules behind minidl.optim");
+  bind_optim(optim);
 }

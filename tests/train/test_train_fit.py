@@ -12,7 +12,7 @@ from minidl.train import evaluate, fit, predict
 
 from minidl.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 
-from train_helpers import (GD, HAS_OPTIM, batches, blobs, linear_np, loader, np_accuracy, np_cross_entropy,
+from train_helpers import (GD, batches, blobs, linear_np, loader, np_accuracy, np_cross_entropy,
                            sgd, tiny_fit_args, tiny_regression)
 
 
@@ -65,13 +65,13 @@ def test_classification_history_keys_lengths_and_values():
     Xv, yv = blobs(10, seed=1)
     minidl.manual_seed(0)
     model = nn.Linear(2, 3)
-    opt = minidl.optim.Adam(model.parameters(), lr=0.1) if HAS_OPTIM else GD(model.parameters(), 0.1)
+    opt = minidl.optim.Adam(model.parameters(), lr=0.1)
     h = fit(model, nn.CrossEntropyLoss(), opt, loader(X, y, 16, shuffle=True),
             val_loader=loader(Xv, yv, 8), epochs=4, metrics=["accuracy"], progress=False)
     assert list(h.history) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"]
     assert h.epoch == [1, 2, 3, 4]
     assert all(len(v) == 4 for v in h.history.values())
-    assert h["lr"] == [0.1] * 4  # Adam's lr, or GD's where optim is not built
+    assert h["lr"] == [0.1] * 4  # Adam's lr, unchanged without a scheduler
     assert all(t > 0 for t in h["time"])
     assert h["val_accuracy"][-1] > 0.9 and h["loss"][-1] < h["loss"][0]
     # the last epoch's validation numbers are those of the final weights (NumPy recomputation)
@@ -335,14 +335,12 @@ def test_regression_metric_names():
     assert h["mae"][0] == pytest.approx(np.mean(np.abs(err)), rel=1e-5)
 
 
-OPTIMIZERS = {"GD": lambda ps: GD(ps, 0.1)}
-if HAS_OPTIM:
-    OPTIMIZERS.update({
-        "SGD-nesterov": lambda ps: minidl.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True,
-                                                    weight_decay=1e-3),
-        "Adam": lambda ps: minidl.optim.Adam(ps, lr=0.01),
-        "RMSprop": lambda ps: minidl.optim.RMSprop(ps, lr=0.01, momentum=0.5),
-    })
+OPTIMIZERS = {
+    "GD": lambda ps: GD(ps, 0.1),
+    "SGD-nesterov": lambda ps: minidl.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "Adam": lambda ps: minidl.optim.Adam(ps, lr=0.01),
+    "RMSprop": lambda ps: minidl.optim.RMSprop(ps, lr=0.01, momentum=0.5),
+}
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))

@@ -6,11 +6,6 @@ import minidl
 from minidl import nn
 from minidl.utils.data import DataLoader, TensorDataset
 
-# minidl.optim's optimizers run their update in C++ (_C._optim): a tree with an older extension
-# built before them falls back to GD below.
-HAS_OPTIM = hasattr(minidl.optim, "Adam") and hasattr(minidl._C, "_optim")
-
-
 class GD(minidl.optim.Optimizer):
     """Plain gradient descent, p -= lr * grad: the stand-in optimizer, independent of minidl.optim.SGD."""
 
@@ -26,8 +21,7 @@ class GD(minidl.optim.Optimizer):
 
 
 def sgd(params, lr):
-    """minidl.optim.SGD where it is built, else the stand-in (the same update without momentum)."""
-    return minidl.optim.SGD(params, lr=lr) if HAS_OPTIM else GD(params, lr)
+    return minidl.optim.SGD(params, lr=lr)
 
 
 def T(a):

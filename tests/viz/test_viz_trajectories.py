@@ -173,10 +173,7 @@ def test_plot_errors():
         viz.plot_optimizer_trajectories("bowl", {"x": (PlainGD, 0.1)})
 
 
-# The real optimizers (helper "optim"): remove the skip guard once minidl.optim's classes are merged.
 def test_real_sgd_and_adam_trajectories():
-    if not hasattr(minidl.optim, "Adam"):
-        pytest.skip("optimizers not merged yet")
     from minidl import optim
     steps, lr = 30, 0.1
     # SGD on the elongated quadratic: the closed form

@@ -13,5 +13,6 @@
 #include "minidl/ops/linalg.hpp"
 #include "minidl/ops/reduce.hpp"
 #include "minidl/ops/shape_ops.hpp"
+#include "minidl/optim/optimizer.hpp"
 #include "minidl/parallel.hpp"
 #include "minidl/tensor.hpp"

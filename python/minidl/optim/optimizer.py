@@ -77,6 +77,9 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but params[{i}] is a "
                                 f"{type(p).__name__}")
+            if not p.is_floating_point():
+                raise ValueError(f"optimizer can only optimize floating-point tensors (float32, float64), "
+                                 f"but params[{i}] has dtype {p.dtype}")
             if not p.is_leaf:
                 raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}] has grad_fn="
                                  f"{p.grad_fn.name()}); "
@@ -123,6 +126,27 @@ class Optimizer:
         """Update every parameter that has a gradient. ``closure``: re-evaluates the loss
         (runs forward and backward) and returns it; needed by methods that look at the loss."""
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    def _gather(self, group, keys):
+        """What one fused C++ update of ``group`` needs: the parameters that have a gradient,
+        their gradients, their state dicts, and for each state key the list of its entries
+        (None where the state does not exist yet; the update creates it)."""
+        params, grads = [], []
+        for p in group["params"]:
+            g = p.grad
+            if g is not None:
+                params.append(p)
+                grads.append(g)
+        states = [self.state[p] for p in params]
+        return params, grads, states, [[s.get(k) for s in states] for k in keys]
+
+    @staticmethod
+    def _store(states, keys, lists):
+        """Keep the state an update created (it filled the None entries of ``lists``)."""
+        for key, entries in zip(keys, lists):
+            for s, v in zip(states, entries):
+                if v is not None and key not in s:
+                    s[key] = v
 
     @staticmethod
     def _run_closure(closure):
@@ -191,11 +215,12 @@ class Optimizer:
 
     @staticmethod
     def _cast_state(param, key, value):
-        """A copy of a saved state tensor, on the parameter's dtype (the step count keeps its own)."""
+        """A copy of a saved state tensor, on the parameter's dtype (the step count and NAdam's
+        ``mu_product``, one-number counters, keep their own, so a loaded run continues bit for bit)."""
         if not isinstance(value, Tensor):
             return copy.deepcopy(value)
         value = value.detach().clone()
-        if key != "step" and value.dtype != param.dtype and value.is_floating_point():
+        if key not in ("step", "mu_product") and value.dtype != param.dtype and value.is_floating_point():
             value = value.to(param.dtype)
         return value
 

@@ -1,0 +1,82 @@
+"""optim.SGD: stochastic gradient descent with momentum, PyTorch's torch.optim.SGD."""
+from .. import _C
+from . import _checks
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum (PyTorch's ``torch.optim.SGD``).
+
+    For each parameter ``w`` with gradient ``g``, momentum ``mu``, dampening ``tau`` and weight
+    decay ``lambda``::
+
+        g = -g                        if maximize (ascend instead)
+        g = g + lambda * w            weight decay: the gradient of the L2 penalty lambda/2 ||w||^2
+        v = g                         first step (state['momentum_buffer'] starts at g)
+        v = mu * v + (1 - tau) * g    later steps
+        g = g + mu * v  if nesterov  else  g = v
+        w = w - lr * g
+
+    The course notes' forms:
+
+    - plain gradient descent ``w -= lr g`` (notes 000, 004): ``SGD(params, lr)``.
+    - heavy-ball momentum ``v = r v + g; w -= lr v`` (note 001, and PyTorch's):
+      ``SGD(params, lr, momentum=r)``.
+    - momentum as a moving average ``v = a v + (1 - a) g; w -= lr v`` (notes 000, 003, 004):
+      ``SGD(params, lr, momentum=a, dampening=a)``. PyTorch starts the buffer at ``v = g`` rather
+      than the notes' ``v = 0``, so step 1 moves by ``lr g`` instead of ``lr (1 - a) g`` and the
+      two buffers differ by ``a^t g_1`` after ``t`` steps. To start from ``v = 0`` exactly as the
+      notes do (this works in PyTorch too), give each parameter a zero buffer before the first step::
+
+          opt = SGD(params, lr=0.1, momentum=0.9, dampening=0.9)
+          for p in params:
+              opt.state[p]['momentum_buffer'] = minidl.zeros_like(p)
+
+    Args:
+        params: an iterable of tensors, or of dicts (parameter groups with their own options).
+        lr: learning rate (default 1e-3, PyTorch's).
+        momentum: ``mu`` (default 0: no momentum, no state).
+        dampening: ``tau``, how much of the gradient the buffer leaves out (default 0).
+        weight_decay: ``lambda``, the L2 penalty's coefficient, coupled into the gradient (default 0).
+        nesterov: Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+        maximize: maximise the objective instead of minimising it.
+        foreach, fused: accepted for PyTorch compatibility; minidl always updates a whole group in
+            one fused C++ pass per parameter.
+        differentiable: must be False (minidl's update is not recorded by autograd).
+
+    State per parameter (PyTorch's keys): ``'momentum_buffer'`` (only with momentum).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        _checks.not_differentiable("SGD", differentiable)
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        _checks.non_negative("SGD", "lr", group["lr"], "learning rate")
+        _checks.non_negative("SGD", "momentum", group["momentum"], "momentum value")
+        _checks.number("SGD", "dampening", group["dampening"])
+        _checks.non_negative("SGD", "weight_decay", group["weight_decay"], "weight_decay value")
+        _checks.flag("SGD", "nesterov", group["nesterov"])
+        _checks.flag("SGD", "maximize", group["maximize"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires a momentum and zero dampening, got "
+                             f"momentum={group['momentum']!r}, dampening={group['dampening']!r}")
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
+        loss = self._run_closure(closure)
+        keys = ("momentum_buffer",)
+        for group in self.param_groups:
+            params, grads, states, lists = self._gather(group, keys)
+            if not params:
+                continue
+            _C._optim.sgd_(params, grads, lists[0], group["lr"], group["momentum"], group["dampening"],
+                           group["weight_decay"], group["nesterov"], group["maximize"])
+            if group["momentum"] != 0:
+                self._store(states, keys, lists)
+        return loss
