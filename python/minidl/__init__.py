@@ -55,13 +55,16 @@ from . import optim  # noqa: F401,E402
 from . import utils, datasets  # noqa: F401,E402
 from . import metrics  # noqa: F401,E402
 from . import train  # noqa: F401,E402
-from .compare import compare_optimizers  # noqa: F401,E402
 
 
 def __getattr__(name):
     # minidl.viz is loaded on first use (``minidl.viz.plot_history``), keeping ``import minidl``
-    # light; it imports matplotlib only inside its plotting functions.
-    if name == "viz":
+    # light; it imports matplotlib only inside its plotting functions. minidl.compare (and
+    # minidl.compare_optimizers) likewise: it costs ~15 ms to import and only scripts need it.
+    if name in ("viz", "compare"):
         import importlib
-        return importlib.import_module(".viz", __name__)
+        return importlib.import_module("." + name, __name__)
+    if name == "compare_optimizers":
+        from .compare import compare_optimizers
+        return compare_optimizers
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -204,6 +204,10 @@ def test_console_script_in_process(tmp_path, capsys):
         assert message in capsys.readouterr().err
 
 
+def test_top_level_name():
+    assert minidl.compare_optimizers is compare_optimizers
+
+
 def test_cli_list_and_script_registration(capsys):
     assert compare_cli.main(["--list"]) == 0
     listing = capsys.readouterr().out
