@@ -99,6 +99,13 @@ def test_parse_specs_labels_and_lr_overrides():
     assert [s.kwargs["lr"] for s in specs] == [OPTIMIZERS["sgd"].kwargs["lr"], 0.3, 0.002]
     assert specs[2].kwargs["betas"] == (0.8, 0.9)
     assert parse_specs("sgd")[0].label == "sgd"
+    # a spec's own lr wins over the lr for all and over its name's, not over its label's
+    specs = parse_specs(["adam", "adam:lr=0.01"], lr=0.5)
+    assert [s.kwargs["lr"] for s in specs] == [0.5, 0.01]
+    specs = parse_specs(["adam", "adam:lr=0.01"], lr={"adam": 0.5})
+    assert [s.kwargs["lr"] for s in specs] == [0.5, 0.01]
+    specs = parse_specs(["adam", "adam:lr=0.01"], lr={"adam(lr=0.01)": 0.2})
+    assert [s.kwargs["lr"] for s in specs] == [OPTIMIZERS["adam"].kwargs["lr"], 0.2]
 
 
 def test_parse_specs_errors():

@@ -75,7 +75,8 @@ def add_arguments(p):
     p.add_argument("-e", "--epochs", type=_positive, default=20, help="epochs per optimizer (default: 20)")
     p.add_argument("-b", "--batch-size", type=_positive, default=32, help="batch size (default: 32)")
     p.add_argument("--lr", nargs="+", type=_lr, default=[], metavar="[NAME=]LR",
-                   help="learning rates: LR for every optimizer, NAME=LR for one (by name or label)")
+                   help="learning rates: LR for every optimizer, NAME=LR for those of that name, "
+                        "LABEL=LR for one; an lr= in a spec wins over LR and NAME=LR")
     p.add_argument("-s", "--seed", type=int, default=0,
                    help="seed of the initial weights and the batch order (default: 0)")
     p.add_argument("--target", type=_target, default=0.95,
@@ -124,9 +125,10 @@ def run(args, parser):
     if len(every) > 1:
         parser.error(f"argument --lr: one learning rate for every optimizer, got {len(every)}")
     try:
-        specs = parse_specs(args.optimizers, every[0] if every else None)
-        if named:
-            specs = parse_specs(specs, named)
+        # by name first: a spec that has its lr then keeps it when the LR for all comes
+        specs = parse_specs(args.optimizers, named or None)
+        if every:
+            specs = parse_specs(specs, every[0])
         result = compare_optimizers(
             specs, dataset=args.dataset, hidden=tuple(args.hidden), epochs=args.epochs,
             batch_size=args.batch_size, seed=args.seed, target=args.target, out=args.out,

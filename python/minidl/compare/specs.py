@@ -181,7 +181,8 @@ def parse_spec(text):
 def parse_specs(specs, lr=None):
     """A list of specs (strings or OptimizerSpec) with unique labels, ``lr`` overrides applied.
 
-    ``lr`` is None, one number for every optimizer, or a dict ``{name or label: lr}``.
+    ``lr`` is None, one number for every optimizer, or a dict ``{name or label: lr}``. A
+    spec that sets its own ``lr`` (``'adam:lr=0.01'``) keeps it unless ``lr`` names its full label.
     Repeated labels get ``#2``, ``#3``... so that every run has its own row and curve.
     """
     if isinstance(specs, (str, OptimizerSpec)):
@@ -196,10 +197,11 @@ def parse_specs(specs, lr=None):
             if stray:
                 raise ValueError(f"lr given for {', '.join(map(repr, stray))}, which is not among the "
                                  f"optimizers compared: {', '.join(s.label for s in parsed)}")
-            parsed = [s.with_lr(lr[s.label]) if s.label in lr else s.with_lr(lr[s.name]) if s.name in lr
+            parsed = [s.with_lr(lr[s.label]) if s.label in lr
+                      else s.with_lr(lr[s.name]) if s.name in lr and "lr" not in s.overrides
                       else s for s in parsed]
         else:
-            parsed = [s.with_lr(lr) for s in parsed]
+            parsed = [s if "lr" in s.overrides else s.with_lr(lr) for s in parsed]
     seen, out = {}, []
     for s in parsed:
         seen[s.label] = seen.get(s.label, 0) + 1
