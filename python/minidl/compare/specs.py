@@ -8,7 +8,8 @@ The names give the course notes' forms with learning rates that suit the default
 (a 64-64-10 MLP on the standardised digits, batch 32):
 
 - ``momentum`` is the notes' moving average ``v = a v + (1-a) g; w -= lr v``, which is
-  PyTorch's ``SGD(momentum=a, dampening=a)``; ``heavyball`` is PyTorch's own
+  PyTorch's ``SGD(momentum=a, dampening=a)`` (PyTorch starts the average at the first gradient,
+  ``v_1 = g_1``, where the notes start from ``v_0 = 0``); ``heavyball`` is PyTorch's own
   ``v = a v + g`` (``SGD(momentum=a)``, note 001), whose steps are 1/(1-a) times larger.
 - ``adagrad``, ``rmsprop``, ``adam`` are the notes' AdaGrad, RMSProp and Adam with PyTorch's
   defaults except the learning rate.
