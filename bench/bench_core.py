@@ -18,13 +18,12 @@ without PyTorch installed its column says so.
 """
 import argparse
 import datetime
-import gc
 import os
 import platform
-import statistics
 import sys
 import time
 
+import _common
 from _common import cpu_model, fmt_time, load_average, markdown_table, plain_table, set_threads, write_readme
 
 
@@ -69,27 +68,9 @@ NO_TORCH = "not installed"
 
 # ---- timing -----------------------------------------------------------------------------
 
-def _run(fn, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return time.perf_counter() - t0
-
-
 def median_time(fn):
-    """Median seconds per call of fn(); the garbage collector is off while timing (as in timeit)."""
-    fn()  # warm-up: first-call allocations, thread pools starting
-    number = 1
-    while (t := _run(fn, number)) < MIN_SAMPLE_S:
-        number = number * 10 if t < MIN_SAMPLE_S / 10 else int(number * MIN_SAMPLE_S / t) + 1
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        samples = [_run(fn, number) / number for _ in range(REPEATS)]
-    finally:
-        if gc_was_on:
-            gc.enable()
-    return statistics.median(samples)
+    """_common.median_time with this script's repeats and sample length."""
+    return _common.median_time(fn, repeats=REPEATS, min_sample_s=MIN_SAMPLE_S)
 
 
 def timed(fn):
