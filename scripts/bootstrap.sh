@@ -6,7 +6,8 @@
 #   2. a Python environment: $PYTHON if set, else the active virtualenv, else ./.venv,
 #      made from python3 (Debian's own python3 refuses `pip install`, see PEP 668)
 #   3. Python packages from PyPI: numpy, pytest, hypothesis, the build tools, and what the
-#      optimizer comparison uses: matplotlib (plots), scikit-learn (the digits data), tqdm
+#      optimizer comparison uses: matplotlib (plots), scikit-learn (the digits data), tqdm,
+#      and what runs the notebooks in the tests: nbformat, nbclient, ipykernel
 #   4. minidl itself: `pip install --no-build-isolation -e .`, which compiles incrementally
 #      in build/<wheel tag>/; skipped when no C++ or build file changed since the last build
 #
@@ -17,9 +18,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 cd "$ROOT"
 
-APT_PACKAGES=(libxtensor-dev libxtensor-blas-dev libopenblas-dev libopenblas-openmp-dev xtl-dev libxsimd-dev)
+APT_PACKAGES=(libxtensor-dev libxtensor-blas-dev libopenblas-dev libopenblas-openmp-dev xtl-dev libxsimd-dev
+              graphviz)  # graphviz: `dot` draws autograd graphs (minidl.viz.draw_graph)
 PY_PACKAGES=("numpy>=1.22" "pytest>=7" "hypothesis" "scikit-build-core>=0.9" "pybind11>=2.12"
-             "matplotlib>=3.5" "scikit-learn>=1.0" "tqdm>=4.60")
+             "matplotlib>=3.5" "scikit-learn>=1.0" "tqdm>=4.60"
+             "nbformat>=5" "nbclient>=0.7" "ipykernel>=6" "graphviz>=0.20")
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 have_apt() { command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; }
