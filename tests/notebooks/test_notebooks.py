@@ -15,9 +15,10 @@ import pytest
 
 import minidl
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (scripts/bootstrap.sh installs it)")
-nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (scripts/bootstrap.sh installs it)")
-pytest.importorskip("ipykernel", reason="ipykernel is not installed (scripts/bootstrap.sh installs it)")
+MISSING = "{} is not installed (scripts/bootstrap.sh installs it); the notebooks are not run"
+nbformat = pytest.importorskip("nbformat", reason=MISSING.format("nbformat"))
+nbclient = pytest.importorskip("nbclient", reason=MISSING.format("nbclient"))
+pytest.importorskip("ipykernel", reason=MISSING.format("ipykernel"))
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,7 +42,8 @@ def this_python_kernel(tmp_path, monkeypatch):
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(minidl.__file__)))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+    paths = [package_parent] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
@@ -81,9 +83,10 @@ def test_notebook_stored_clean(name):
     dirty = [i for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, (f"{name} is stored with outputs in cells {dirty}: clear them before committing "
-                       "(Jupyter: Edit > Clear Outputs of All Cells; or jupyter nbconvert --clear-output --inplace)")
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", \
-        f"{name}: metadata.kernelspec.name is {nb.metadata.get('kernelspec', {}).get('name')!r}, expected 'python3'"
+                       "(JupyterLab: Edit > Clear Outputs of All Cells; or "
+                       "jupyter nbconvert --clear-output --inplace)")
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    assert kernel == "python3", f"{name}: metadata.kernelspec.name is {kernel!r}, expected 'python3'"
 
 
 def test_readme_lists_every_notebook():

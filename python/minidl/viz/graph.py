@@ -64,8 +64,8 @@ def draw_graph(tensor, params=None, show_shapes=True, format=None):
     if graphviz is None:
         if format is None:
             return _text(nodes, edges)
-        raise RuntimeError(f"draw_graph(format={format!r}) needs {missing}; install it (pip install graphviz; "
-                           "apt-get install graphviz for `dot`) or use format='text'")
+        raise RuntimeError(f"draw_graph(format={format!r}) needs {missing}; install it (pip install "
+                           "graphviz; apt-get install graphviz for `dot`) or use format='text'")
     return _digraph(graphviz, nodes, edges, "svg" if format in (None, "graphviz", "dot") else format)
 
 
@@ -206,5 +206,6 @@ def _text(nodes, edges):
         kids = inputs.get(key, [])
         for i in reversed(range(len(kids))):
             last = i == len(kids) - 1
-            stack.append((kids[i], tail + ("└─ " if last else "├─ "), tail + ("   " if last else "│  ")))
+            branch, indent = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            stack.append((kids[i], tail + branch, tail + indent))
     return TextGraph("\n".join(out), {k: v[1] for k, v in nodes.items()}, list(edges))
