@@ -30,3 +30,4 @@ __all__ = [
     "optimizer_trajectory", "plot_optimizer_trajectories",
     "ACTIVATIONS", "activation_and_derivative", "plot_activations", "plot_weight_histograms",
 ]
+from .graph import TextGraph, draw_graph  # noqa: F401,E402
