@@ -6,6 +6,7 @@
   on the test surfaces ``bowl``, ``elongated``, ``rosenbrock``, ``beale``, ``saddle``
 - ``plot_activations`` / ``activation_and_derivative``: activations and their autograd derivatives
 - ``plot_weight_histograms``: weight (or gradient) distributions per layer
+- ``draw_graph``: the autograd graph of a tensor (graphviz, or indented text without it)
 - ``save_figure``: save a figure, making directories
 
 Every plotting function returns the matplotlib Figure and takes an optional ``ax``. They never
@@ -24,7 +25,7 @@ from .activations import ACTIVATIONS, activation_and_derivative, plot_activation
 from .weights import plot_weight_histograms  # noqa: F401
 
 __all__ = [
-    "save_figure", "plot_history", "decision_regions", "plot_decision_boundary",
+    "save_figure", "plot_history", "draw_graph", "TextGraph", "decision_regions", "plot_decision_boundary",
     "Surface", "Bowl", "Elongated", "Rosenbrock", "Beale", "Saddle",
     "bowl", "elongated", "rosenbrock", "beale", "saddle", "SURFACES", "get_surface",
     "optimizer_trajectory", "plot_optimizer_trajectories",
