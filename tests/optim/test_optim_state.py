@@ -97,6 +97,47 @@ def test_state_dict_round_trip_continues_identically(cls, options, keys, dtype, 
             assert opt.state[p][key].dtype == fresh.state[q][key].dtype
 
 
+@pytest.mark.parametrize("cls, options", [
+    (optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.9, momentum_init="zeros")),
+    (optim.Adagrad, dict(lr=0.3, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.Adam, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.AdamW, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.NAdam, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+], ids=["SGD", "Adagrad", "Adam", "AdamW", "NAdam"])
+def test_minidls_own_options_travel_in_the_state_dict(cls, options):
+    # loaded into an optimizer built with the defaults, the saved notes' form is the one that runs
+    # (saved before the first step, where SGD's momentum_init acts)
+    params = _params()
+    opt = cls(params, **options)
+    saved = _through_file(opt.state_dict())
+    fresh_params = _copy(params)
+    fresh = cls(fresh_params, lr=options["lr"])
+    fresh.load_state_dict(saved)
+    key = "momentum_init" if cls is optim.SGD else "eps_inside_sqrt"
+    assert fresh.param_groups[0][key] == options[key]
+    _train(opt, params, 3, seed=2)
+    _train(fresh, fresh_params, 3, seed=2)
+    for a, b in zip(_values(params), _values(fresh_params)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_state_dict_without_a_newer_option_takes_the_default():
+    # PyTorch's state dicts (and minidl's older ones) lack eps_inside_sqrt / momentum_init
+    params = _params()
+    opt = optim.Adam(params, lr=0.05)
+    _train(opt, params, 2, seed=0)
+    sd = copy.deepcopy(opt.state_dict())
+    del sd["param_groups"][0]["eps_inside_sqrt"]
+    fresh_params = _copy(params)
+    fresh = optim.Adam(fresh_params, lr=0.05)
+    fresh.load_state_dict(sd)
+    assert fresh.param_groups[0]["eps_inside_sqrt"] is False
+    _train(opt, params, 2, seed=3)
+    _train(fresh, fresh_params, 2, seed=3)
+    for a, b in zip(_values(params), _values(fresh_params)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_loaded_state_is_a_copy():
     params = _params()
     opt = optim.Adam(params, lr=0.1)

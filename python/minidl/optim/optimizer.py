@@ -207,6 +207,11 @@ class Optimizer:
         for mine, saved in zip(self.param_groups, saved_groups):
             group = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
             group["params"] = mine["params"]
+            # options a saved dict lacks (PyTorch's, or minidl's from before an option existed)
+            # take this optimizer's defaults
+            for name, default in self.defaults.items():
+                if default is not required:
+                    group.setdefault(name, default)
             new_groups.append(group)
         for group in new_groups:
             self._check_group(group)
