@@ -205,7 +205,7 @@ class Optimizer:
             p = by_index[key]
             new_state[p] = {k: self._cast_state(p, k, v) for k, v in s.items()}
         arguments = inspect.signature(type(self).__init__).parameters.values()
-        signature_defaults = {a.name: a.default for a in arguments if a.default is not inspect.Parameter.empty}
+        signature_defaults = {a.name: a.default for a in arguments if a.default is not a.empty}
         new_groups = []
         for mine, saved in zip(self.param_groups, saved_groups):
             group = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
