@@ -16,49 +16,21 @@ Ratios are speed ratios, ``other library's time / minidl's time``: above 1 means
 faster. An op minidl does not have yet is reported "not available" rather than failing, and
 without PyTorch installed its column says so.
 """
-import argparse
-import datetime
-import os
-import platform
 import sys
 import time
 
 import _common
-from _common import cpu_model, fmt_time, load_average, markdown_table, plain_table, set_threads, write_readme
+from _common import (common_args, environment_lines, fmt_time, import_libraries, load_average, markdown_table,
+                     plain_table, versions, write_readme)
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[1],
-                                formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--threads", type=int, default=2, help="threads for minidl, PyTorch and BLAS (default 2)")
+def _own_args(p):
     p.add_argument("--size", type=int, default=1024,
                    help="elementwise/reduction tensors are size x size (default 1024)")
-    p.add_argument("--repeats", type=int, default=21,
-                   help="timed samples per measurement; the median is reported")
-    p.add_argument("--quick", action="store_true",
-                   help="fewer, shorter samples (a smoke test, not for reporting)")
-    p.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
-    p.add_argument("--passive", action="store_true",
-                   help="OMP_WAIT_POLICY=PASSIVE for every library: idle OpenMP threads sleep at once\n"
-                        "instead of spinning; much better on a machine whose cores are busy with other work")
-    return p.parse_args()
 
 
-ARGS = parse_args()
-set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS reads it when it loads
-
-import numpy as np  # noqa: E402
-
-import minidl  # noqa: E402
-
-try:
-    import torch  # noqa: E402
-except ImportError:  # the torch column then says "not installed"
-    torch = None
-
-minidl.set_num_threads(ARGS.threads)
-if torch is not None:
-    torch.set_num_threads(ARGS.threads)
+ARGS = common_args(__doc__.splitlines()[1], _own_args)
+np, minidl, torch = import_libraries(ARGS.threads)
 
 REPEATS = 5 if ARGS.quick else ARGS.repeats
 MIN_SAMPLE_S = 0.002 if ARGS.quick else 0.02  # each sample runs the op enough times to last this long
@@ -237,7 +209,6 @@ HEADER = ["benchmark", "minidl", "NumPy", "PyTorch", "speed vs NumPy", "speed vs
 
 
 def results_section(rows, load_before, load_after):
-    command = "python bench/bench_core.py" + "".join(" " + a for a in sys.argv[1:])
     blas = ""
     try:
         cfg = np.show_config(mode="dicts")
@@ -245,19 +216,11 @@ def results_section(rows, load_before, load_after):
         blas = f" ({dep['name']} {dep['version']})"
     except Exception:  # older NumPy: no dict mode
         pass
-    env = [
-        f"- Command: `{command}` (run from the repository root)",
-        f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
-        f"- Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
-        f"- Load average before / after: {load_before} / {load_after} "
-        "(figures taken on a busy machine are noisy)",
-        f"- Threads: {ARGS.threads} for each library (minidl.set_num_threads, torch.set_num_threads, "
-        "OMP/OPENBLAS_NUM_THREADS); NumPy's elementwise ops and reductions are single-threaded",
-        f"- Versions: Python {platform.python_version()}, minidl {getattr(minidl, '__version__', '?')}, "
-        f"NumPy {np.__version__}{blas}, PyTorch {torch.__version__ if torch else 'not installed'}",
-        f"- Each figure: median of {REPEATS} samples, each sample at least {MIN_SAMPLE_S * 1e3:g} ms "
-        "of repeated calls, after one warm-up call",
-    ]
+    env = environment_lines("bench_core.py", ARGS.threads, versions(blas),
+                            f"median of {REPEATS} samples, each sample at least {MIN_SAMPLE_S * 1e3:g} ms "
+                            "of repeated calls, after one warm-up call", ARGS.passive,
+                            load=(load_before, load_after),
+                            threads_note="; NumPy's elementwise ops and reductions are single-threaded")
     return "\n".join(env) + "\n\n" + markdown_table(HEADER, rows) + "\n"
 
 

@@ -23,45 +23,24 @@ A figure is the median epoch over 21 samples (each sample at least 20 ms, i.e. o
 warm-up epoch, one library at a time. Ratios are *time ratios, minidl / PyTorch*: below 1 means
 minidl is faster.
 """
-import argparse
 import sys
 import time
 
-from _common import (environment_lines, fmt_time, load_average, markdown_table, median_time, plain_table,
-                     set_threads, write_readme)
+from _common import (common_args, environment_lines, fmt_time, import_libraries, load_average, markdown_table,
+                     median_time, plain_table, versions, write_readme)
 
 BATCH, HIDDEN, LR = 32, 64, 1e-3
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=2, help="threads for minidl and PyTorch (default 2)")
-    p.add_argument("--repeats", type=int, default=21, help="samples per figure (default 21)")
-    p.add_argument("--quick", action="store_true", help="a few samples (a smoke test, not for reporting)")
-    p.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
-    p.add_argument("--passive", action="store_true", help="OMP_WAIT_POLICY=PASSIVE (for a busy machine)")
-    return p.parse_args()
+ARGS = common_args(__doc__.splitlines()[0])
+np, minidl, torch = import_libraries(ARGS.threads)
 
-
-ARGS = parse_args()
-set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS and OpenMP read it when they load
-
-import numpy as np  # noqa: E402
-
-import minidl  # noqa: E402
 import minidl.utils.data  # noqa: E402
 from minidl.compare import build_mlp  # noqa: E402
 from minidl.compare import data as compare_data  # noqa: E402
 
-try:
-    import torch  # noqa: E402
-    import torch.utils.data  # noqa: E402
-except ImportError:  # the PyTorch column then says "not installed"
-    torch = None
-
-minidl.set_num_threads(ARGS.threads)
 if torch is not None:
-    torch.set_num_threads(ARGS.threads)
+    import torch.utils.data  # noqa: E402
 
 REPEATS = 5 if ARGS.quick else ARGS.repeats
 NO_TORCH = "not installed"
@@ -176,13 +155,9 @@ def main():
         print(line)
     print(f"load average before / after: {load_before} / {load_after}")
     if not ARGS.no_write:
-        versions = (f"minidl {getattr(minidl, '__version__', '?')}, NumPy {np.__version__}, "
-                    f"PyTorch {torch.__version__ if torch else 'not installed'}")
-        env = environment_lines("bench_epoch.py", ARGS.threads, versions,
+        env = environment_lines("bench_epoch.py", ARGS.threads, versions(),
                                 f"median epoch over {REPEATS} samples after a warm-up epoch; one library "
-                                "at a time", ARGS.passive)
-        env.insert(3, f"- Load average before / after: {load_before} / {load_after} "
-                      "(figures taken on a busy machine are noisy)")
+                                "at a time", ARGS.passive, load=(load_before, load_after))
         env.append("- Time ratio minidl / PyTorch: below 1 means minidl is faster")
         notes = ["", "Sanity check (same initial weights and data; each library shuffles with its own "
                  "generator, so the figures agree only roughly):", ""] + [f"- {c}" for c in check]

@@ -28,16 +28,13 @@ Ratios are *time ratios, minidl / other* of the medians: below 1 means minidl is
 GFLOP/s counts 2*M*N*K per matrix product: one per layer forward, two per layer backward except
 the input gradient of the first layer, which nobody computes.
 """
-import argparse
-import datetime
 import gc
-import os
-import platform
 import statistics
 import sys
 import time
 
-from _common import cpu_model, load_average, markdown_table, plain_table, set_threads, write_readme
+from _common import (common_args, environment_lines, import_libraries, load_average, markdown_table,
+                     plain_table, versions, write_readme)
 from _common import fmt_time as _fmt_time
 
 WORKLOADS = {  # name: (layer widths, batch size)
@@ -49,44 +46,21 @@ LIBS = ("minidl", "PyTorch", "NumPy")
 LR, MOMENTUM = 0.01, 0.9
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--threads", type=int, default=2, help="threads for minidl, PyTorch and BLAS (default 2)")
+def _own_args(p):
     p.add_argument("--seconds", type=float, default=1.0,
                    help="time each figure over at least this many seconds of steps (default 1)")
     p.add_argument("--min-steps", type=int, default=21, help="and over at least this many steps (default 21)")
-    p.add_argument("--quick", action="store_true", help="a few short steps (a smoke test, not for reporting)")
     p.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="WORKLOAD",
                    help=f"run only these workloads ({', '.join(WORKLOADS)}); implies --no-write")
     p.add_argument("--libs", nargs="+", choices=LIBS, metavar="LIB",
                    help=f"time only these libraries ({', '.join(LIBS)}); implies --no-write")
     p.add_argument("--no-check", action="store_true", help="skip the minidl/PyTorch agreement check")
-    p.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
-    p.add_argument("--passive", action="store_true",
-                   help="OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spinning\n"
-                        "(better on a machine whose cores are busy with other work)")
-    return p.parse_args()
 
 
-ARGS = parse_args()
-set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS reads it when it loads
-
-import numpy as np  # noqa: E402
-
-import minidl  # noqa: E402
-
-torch = None
-# Not imported when unused (--libs without PyTorch, --no-check), so that a profile shows only minidl.
-if not (ARGS.libs and "PyTorch" not in ARGS.libs and ARGS.no_check):
-    try:
-        import torch  # noqa: E402
-    except ImportError:  # the PyTorch column then says "not installed"
-        pass
-
-minidl.set_num_threads(ARGS.threads)
-if torch is not None:
-    torch.set_num_threads(ARGS.threads)
+ARGS = common_args(__doc__.splitlines()[0], _own_args, repeats=False)
+# PyTorch is not imported when unused (--libs without PyTorch, --no-check): a profile then shows only minidl
+TORCH_UNUSED = ARGS.libs and "PyTorch" not in ARGS.libs and ARGS.no_check
+np, minidl, torch = import_libraries(ARGS.threads, torch_wanted=not TORCH_UNUSED)
 
 MEASURE_S = 0.05 if ARGS.quick else ARGS.seconds
 MIN_STEPS = 5 if ARGS.quick else ARGS.min_steps
@@ -414,22 +388,11 @@ def minidl_blas():
 
 
 def results_section(rows, prows, check_lines, load_before, load_after):
-    command = "python bench/bench_mlp.py" + "".join(" " + a for a in sys.argv[1:])
-    env = [
-        f"- Command: `{command}` (run from the repository root)",
-        f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
-        f"- Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
-        f"- Load average before / after: {load_before} / {load_after} "
-        "(figures taken on a busy machine are noisy)",
-        f"- Threads: {ARGS.threads} for each library (minidl.set_num_threads, torch.set_num_threads, "
-        f"OMP/OPENBLAS/MKL_NUM_THREADS){'; OMP_WAIT_POLICY=PASSIVE' if ARGS.passive else ''}",
-        f"- Versions: Python {platform.python_version()}, minidl {getattr(minidl, '__version__', '?')}, "
-        f"NumPy {np.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}; "
-        f"minidl's BLAS: {minidl_blas()}",
-        f"- Each figure: median time of one training step, each step timed on its own, over at least "
-        f"{MEASURE_S:g} s and {MIN_STEPS} steps after {WARMUP_S:g} s of warm-up steps; one library at a time",
-        "- Time ratio minidl / other: below 1 means minidl is faster",
-    ]
+    env = environment_lines("bench_mlp.py", ARGS.threads, f"{versions()}; minidl's BLAS: {minidl_blas()}",
+                            "median time of one training step, each step timed on its own, over at least "
+                            f"{MEASURE_S:g} s and {MIN_STEPS} steps after {WARMUP_S:g} s of warm-up steps; "
+                            "one library at a time", ARGS.passive, load=(load_before, load_after))
+    env.append("- Time ratio minidl / other: below 1 means minidl is faster")
     phases = ["", "Where the time goes (medians of each phase; a mean step far above the median step "
               "means stalls):", "", markdown_table(PHASE_HEADER, prows)]
     check = ["", "Agreement check (same initial weights, same batch):", ""]

@@ -19,12 +19,11 @@ A figure is the median time per step over 21 samples, each at least 20 ms of rep
 after warm-up steps; one library at a time. Ratios are *time ratios, minidl / PyTorch*: below 1
 means minidl is faster.
 """
-import argparse
 import sys
 import time
 
-from _common import (environment_lines, fmt_time, load_average, markdown_table, median_time, plain_table,
-                     set_threads, write_readme)
+from _common import (common_args, environment_lines, fmt_time, import_libraries, load_average, markdown_table,
+                     median_time, plain_table, versions, write_readme)
 
 N = 1024 * 1024
 # (row name, class name, keyword arguments): the same arguments in both libraries.
@@ -40,31 +39,8 @@ OPTIMIZERS = [
 ]
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=2, help="threads for minidl and PyTorch (default 2)")
-    p.add_argument("--repeats", type=int, default=21, help="samples per figure (default 21)")
-    p.add_argument("--quick", action="store_true", help="a few short samples (a smoke test, not for reporting)")
-    p.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
-    p.add_argument("--passive", action="store_true", help="OMP_WAIT_POLICY=PASSIVE (for a busy machine)")
-    return p.parse_args()
-
-
-ARGS = parse_args()
-set_threads(ARGS.threads, ARGS.passive)  # before the imports: BLAS and OpenMP read it when they load
-
-import numpy as np  # noqa: E402
-
-import minidl  # noqa: E402
-
-try:
-    import torch  # noqa: E402
-except ImportError:  # the PyTorch columns then say "not installed"
-    torch = None
-
-minidl.set_num_threads(ARGS.threads)
-if torch is not None:
-    torch.set_num_threads(ARGS.threads)
+ARGS = common_args(__doc__.splitlines()[0])
+np, minidl, torch = import_libraries(ARGS.threads)
 
 REPEATS = 5 if ARGS.quick else ARGS.repeats
 MIN_SAMPLE_S = 0.002 if ARGS.quick else 0.02
@@ -184,14 +160,10 @@ def main():
     print("(time ratio minidl / PyTorch: below 1 means minidl is faster)")
     print(f"load average before / after: {load_before} / {load_after}")
     if not ARGS.no_write:
-        versions = (f"minidl {getattr(minidl, '__version__', '?')}, NumPy {np.__version__}, "
-                    f"PyTorch {torch.__version__ if torch else 'not installed'}")
-        env = environment_lines("bench_optim.py", ARGS.threads, versions,
+        env = environment_lines("bench_optim.py", ARGS.threads, versions(),
                                 f"median time of one `step()` over {REPEATS} samples, each at least "
                                 f"{MIN_SAMPLE_S * 1e3:g} ms of repeated steps, after 3 warm-up steps; "
-                                "one library at a time", ARGS.passive)
-        env.insert(3, f"- Load average before / after: {load_before} / {load_after} "
-                      "(figures taken on a busy machine are noisy)")
+                                "one library at a time", ARGS.passive, load=(load_before, load_after))
         env.append("- Time ratio minidl / PyTorch: below 1 means minidl is faster; GB/s: the bytes a step "
                    "must move (parameter and state read and written, gradient read) over minidl's time")
         check = ["", "Agreement check (same parameter and gradient, 3 steps, against PyTorch; tolerance per value: "

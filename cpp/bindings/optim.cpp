@@ -55,10 +55,11 @@ void bind_optim(py::module_& m) {
   m.def(
       "adagrad_",
       [](const TensorList& params, const TensorList& grads, py::list sums, py::list steps, double lr, double lr_decay,
-         double weight_decay, double initial_accumulator_value, double eps, bool maximize) {
+         double weight_decay, double initial_accumulator_value, double eps, bool maximize, bool eps_inside_sqrt) {
         TensorList s = from_list(sums), t = from_list(steps);
         const auto o = optim::AdagradOptions(lr).lr_decay(lr_decay).weight_decay(weight_decay)
-                           .initial_accumulator_value(initial_accumulator_value).eps(eps).maximize(maximize);
+                           .initial_accumulator_value(initial_accumulator_value).eps(eps).maximize(maximize)
+                           .eps_inside_sqrt(eps_inside_sqrt);
         {
           MaybeRelease g(total_numel(params));
           optim::adagrad_update(params, grads, s, t, o);
@@ -68,7 +69,7 @@ void bind_optim(py::module_& m) {
       },
       py::arg("params"), py::arg("grads"), py::arg("sums"), py::arg("steps"), py::arg("lr"), py::arg("lr_decay"),
       py::arg("weight_decay"), py::arg("initial_accumulator_value"), py::arg("eps"), py::arg("maximize"),
-      "Adagrad step over one parameter group, in place");
+      py::arg("eps_inside_sqrt") = false, "Adagrad step over one parameter group, in place");
 
   m.def(
       "rmsprop_",
@@ -114,11 +115,12 @@ void bind_optim(py::module_& m) {
       "adam_",
       [](const TensorList& params, const TensorList& grads, py::list exp_avgs, py::list exp_avg_sqs,
          py::list max_exp_avg_sqs, py::list steps, double lr, double beta1, double beta2, double eps,
-         double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay) {
+         double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay, bool eps_inside_sqrt) {
         TensorList m1 = from_list(exp_avgs), m2 = from_list(exp_avg_sqs), mx = from_list(max_exp_avg_sqs),
                    t = from_list(steps);
         const auto o = optim::AdamOptions(lr).betas(beta1, beta2).eps(eps).weight_decay(weight_decay)
-                           .amsgrad(amsgrad).maximize(maximize).decoupled_weight_decay(decoupled_weight_decay);
+                           .amsgrad(amsgrad).maximize(maximize).decoupled_weight_decay(decoupled_weight_decay)
+                           .eps_inside_sqrt(eps_inside_sqrt);
         {
           MaybeRelease g(total_numel(params));
           optim::adam_update(params, grads, m1, m2, mx, t, o);
@@ -130,19 +132,19 @@ void bind_optim(py::module_& m) {
       },
       py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
       py::arg("steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
-      py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"),
+      py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"), py::arg("eps_inside_sqrt") = false,
       "Adam / AdamW step over one parameter group, in place");
 
   m.def(
       "nadam_",
       [](const TensorList& params, const TensorList& grads, py::list exp_avgs, py::list exp_avg_sqs,
          py::list mu_products, py::list steps, double lr, double beta1, double beta2, double eps, double weight_decay,
-         double momentum_decay, bool decoupled_weight_decay, bool maximize) {
+         double momentum_decay, bool decoupled_weight_decay, bool maximize, bool eps_inside_sqrt) {
         TensorList m1 = from_list(exp_avgs), m2 = from_list(exp_avg_sqs), mu = from_list(mu_products),
                    t = from_list(steps);
         const auto o = optim::NAdamOptions(lr).betas(beta1, beta2).eps(eps).weight_decay(weight_decay)
                            .momentum_decay(momentum_decay).decoupled_weight_decay(decoupled_weight_decay)
-                           .maximize(maximize);
+                           .maximize(maximize).eps_inside_sqrt(eps_inside_sqrt);
         {
           MaybeRelease g(total_numel(params));
           optim::nadam_update(params, grads, m1, m2, mu, t, o);
@@ -155,7 +157,7 @@ void bind_optim(py::module_& m) {
       py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("mu_products"),
       py::arg("steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
       py::arg("momentum_decay"), py::arg("decoupled_weight_decay"), py::arg("maximize"),
-      "NAdam step over one parameter group, in place");
+      py::arg("eps_inside_sqrt") = false, "NAdam step over one parameter group, in place");
 }
 
 }  // namespace minidl::bind

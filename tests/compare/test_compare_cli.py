@@ -211,7 +211,8 @@ def test_top_level_name():
 def test_cli_list_and_script_registration(capsys):
     assert compare_cli.main(["--list"]) == 0
     listing = capsys.readouterr().out
-    assert "SGD(lr=0.1, momentum=0.9, dampening=0.9)" in listing and "sum-sign" in listing
+    assert "SGD(lr=0.1, momentum=0.9, dampening=0.9, momentum_init=zeros)" in listing
+    assert "sum-sign" in listing
     try:
         import tomllib
     except ImportError:  # Python < 3.11

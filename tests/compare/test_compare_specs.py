@@ -22,9 +22,11 @@ def test_registries_hold_the_issue_names():
 
 
 def test_named_forms():
-    # The notes' momentum is the moving average v = a v + (1-a) g: SGD(momentum=a, dampening=a).
+    # The notes' momentum is the moving average v = a v + (1-a) g from v = 0:
+    # SGD(momentum=a, dampening=a, momentum_init='zeros').
     m = parse_spec("momentum")
     assert m.cls == "SGD" and m.kwargs["momentum"] == 0.9 and m.kwargs["dampening"] == 0.9
+    assert m.kwargs["momentum_init"] == "zeros"
     hb = parse_spec("heavyball")
     assert hb.cls == "SGD" and hb.kwargs["momentum"] == 0.9 and hb.kwargs.get("dampening", 0) == 0
     assert parse_spec("nesterov").kwargs["nesterov"] is True
@@ -51,8 +53,16 @@ def test_overrides_are_typed():
     assert parse_spec("adamw:weight_decay=0").kwargs["weight_decay"] == 0.0  # overrides the name's 0.01
 
 
+def test_minidls_own_options_in_specs():
+    assert parse_spec("momentum:momentum_init=grad").kwargs["momentum_init"] == "grad"
+    assert parse_spec("sgd:momentum=0.9,momentum_init=Zeros").kwargs["momentum_init"] == "zeros"
+    for name in ("adagrad", "adam", "adamw", "nadam"):
+        assert parse_spec(f"{name}:eps_inside_sqrt=true").kwargs["eps_inside_sqrt"] is True
+
+
 def test_describe_names_the_class_and_every_argument():
-    assert parse_spec("momentum").describe() == "SGD(lr=0.1, momentum=0.9, dampening=0.9)"
+    assert (parse_spec("momentum").describe()
+            == "SGD(lr=0.1, momentum=0.9, dampening=0.9, momentum_init=zeros)")
     assert parse_spec("adam:betas=0.8/0.9").describe() == "Adam(lr=0.001, betas=0.8/0.9)"
 
 
@@ -72,6 +82,9 @@ def test_unknown_optimizer_lists_every_valid_name(bad):
     ("adam:betas=0.9", r"betas must be two numbers joined by '/'"),
     ("adam:betas=0.9/x", r"betas must be a number, got 'x'"),
     ("sgd:nesterov=maybe", r"nesterov must be true or false, got 'maybe'"),
+    ("momentum:momentum_init=ones", r"momentum_init must be one of grad, zeros, got 'ones'"),
+    ("adam:eps_inside_sqrt=inside", r"eps_inside_sqrt must be true or false, got 'inside'"),
+    ("rmsprop:eps_inside_sqrt=true", r"RMSprop has no option 'eps_inside_sqrt'"),
     ("sgd:lr", r"expected key=value, got 'lr'"),
     ("sgd:lr=", r"expected key=value"),
     ("sgd:", r"nothing after ':'"),
@@ -125,24 +138,25 @@ def test_build_gives_the_optimizer_with_those_arguments():
     assert type(opt).__name__ == "SGD"
     group = opt.param_groups[0]
     assert (group["lr"], group["momentum"], group["dampening"]) == (0.5, 0.9, 0.9)
+    assert group["momentum_init"] == "zeros"
 
 
 def test_momentum_spec_is_the_moving_average():
-    """Five steps on f(w) = sum(c w^2) against NumPy: v_1 = g_1, then v = a v + (1-a) g,
-    w -= lr v (PyTorch's SGD with dampening = momentum, which starts the average at g_1)."""
+    """Five steps on f(w) = sum(c w^2) against NumPy, as the notes write it: from v = 0,
+    v = a v + (1-a) g, w -= lr v."""
     if not hasattr(minidl.optim, "SGD"):
         pytest.skip("minidl.optim.SGD not available")
     c = np.array([1.0, 4.0, 0.25], dtype=np.float64)
     w0 = np.array([1.0, -2.0, 3.0])
     w = minidl.tensor(w0.tolist(), dtype=minidl.float64, requires_grad=True)
     opt = parse_spec("momentum:lr=0.2").build([w])
-    ref, v = w0.copy(), None
+    ref, v = w0.copy(), np.zeros(3)
     for step in range(5):
         opt.zero_grad()
         (minidl.tensor(c.tolist(), dtype=minidl.float64) * w * w).sum().backward()
         opt.step()
         g = 2 * c * ref
-        v = g if v is None else 0.9 * v + 0.1 * g
+        v = 0.9 * v + 0.1 * g
         ref = ref - 0.2 * v
     np.testing.assert_allclose(w.detach().numpy(), ref, rtol=1e-12)
 

@@ -39,6 +39,9 @@ def _w(values=(1.0, -2.0, 3.0)):
     (optim.AdamW, dict(lr=-1e-3), r"AdamW: invalid learning rate: -0\.001"),
     (optim.NAdam, dict(momentum_decay=-0.1), r"momentum_decay value: -0\.1"),
     (optim.NAdam, dict(betas=(0.9, 1.0)), r"beta parameter at index 1: 1\.0"),
+    (optim.SGD, dict(lr=0.1, momentum=0.9, momentum_init="ones"),
+     r"SGD: invalid momentum_init: 'ones' \(must be one of 'grad', 'zeros'\)"),
+    (optim.SGD, dict(lr=0.1, momentum_init=None), r"invalid momentum_init: None"),
 ])
 def test_invalid_settings_raise_value_error(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -58,6 +61,9 @@ def test_wrong_types_raise_type_error():
         optim.SGD([_w()], lr="0.1")
     with pytest.raises(TypeError, match=r"single Tensor"):
         optim.Adam(_w())
+    for cls in (optim.Adagrad, optim.Adam, optim.AdamW, optim.NAdam):
+        with pytest.raises(TypeError, match=r"eps_inside_sqrt must be True or False, got 'yes'"):
+            cls([_w()], eps_inside_sqrt="yes")
 
 
 @pytest.mark.parametrize("cls", ALL, ids=ids)

@@ -52,6 +52,13 @@ def _copy(params):
     return [p.detach().clone().requires_grad_(True) for p in params]
 
 
+def _assert_continue_alike(opt, params, fresh, fresh_params, steps, seed):
+    _train(opt, params, steps, seed)
+    _train(fresh, fresh_params, steps, seed)
+    for a, b in zip(_values(params), _values(fresh_params)):
+        np.testing.assert_array_equal(a, b)
+
+
 def _through_file(state_dict):
     buf = io.BytesIO()
     minidl.save(state_dict, buf)
@@ -86,15 +93,49 @@ def test_state_dict_round_trip_continues_identically(cls, options, keys, dtype, 
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
 
-    _train(opt, params, 5, seed=2)
-    _train(fresh, fresh_params, 5, seed=2)
-    for a, b in zip(_values(params), _values(fresh_params)):
-        np.testing.assert_array_equal(a, b)
+    _assert_continue_alike(opt, params, fresh, fresh_params, 5, seed=2)
     for p, q in zip(params, fresh_params):
         assert set(opt.state[p]) == set(fresh.state[q])
         for key in opt.state[p]:
             np.testing.assert_array_equal(opt.state[p][key].numpy(), fresh.state[q][key].numpy())
             assert opt.state[p][key].dtype == fresh.state[q][key].dtype
+
+
+@pytest.mark.parametrize("cls, options", [
+    (optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.9, momentum_init="zeros")),
+    (optim.Adagrad, dict(lr=0.3, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.Adam, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.AdamW, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+    (optim.NAdam, dict(lr=0.05, eps=1e-3, eps_inside_sqrt=True)),
+], ids=["SGD", "Adagrad", "Adam", "AdamW", "NAdam"])
+def test_minidls_own_options_travel_in_the_state_dict(cls, options):
+    # loaded into an optimizer built with the defaults, the saved notes' form is the one that runs
+    # (saved before the first step, where SGD's momentum_init acts)
+    params = _params()
+    opt = cls(params, **options)
+    saved = _through_file(opt.state_dict())
+    fresh_params = _copy(params)
+    fresh = cls(fresh_params, lr=options["lr"])
+    fresh.load_state_dict(saved)
+    key = "momentum_init" if cls is optim.SGD else "eps_inside_sqrt"
+    assert fresh.param_groups[0][key] == options[key]
+    _assert_continue_alike(opt, params, fresh, fresh_params, 3, seed=2)
+
+
+@pytest.mark.parametrize("cls, key, other", [(optim.Adam, "eps_inside_sqrt", True),
+                                             (optim.SGD, "momentum_init", "zeros")], ids=["Adam", "SGD"])
+def test_a_state_dict_without_minidls_option_takes_the_class_default(cls, key, other):
+    # PyTorch's state dicts (and older minidl's) lack eps_inside_sqrt / momentum_init: the run
+    # they saved used the default form, whatever the loading optimizer was built with
+    params = _params()
+    opt = cls(params, lr=0.05, momentum=0.9) if cls is optim.SGD else cls(params, lr=0.05, eps=1e-3)
+    sd = copy.deepcopy(opt.state_dict())
+    del sd["param_groups"][0][key]
+    fresh_params = _copy(params)
+    fresh = cls(fresh_params, lr=0.05, **{key: other})
+    fresh.load_state_dict(sd)
+    assert fresh.param_groups[0][key] == opt.param_groups[0][key]
+    _assert_continue_alike(opt, params, fresh, fresh_params, 3, seed=3)
 
 
 def test_loaded_state_is_a_copy():

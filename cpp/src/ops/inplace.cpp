@@ -5,35 +5,24 @@
 // in-place op on a non-leaf becomes part of its history, as in PyTorch; on a leaf
 // that requires grad it is refused (wrap optimizer updates in no_grad()).
 #include "elementwise_util.hpp"
+#include "memory_overlap.hpp"
 #include "minidl/grad_mode.hpp"
 
 namespace minidl {
 
 using detail::as_dtype;
 using detail::check_writable;
+using detail::may_overlap;
 
-void detail::check_writable(const Tensor& self, const char* op, bool records) {
-  for (size_t d = 0; d < self.shape().size(); ++d)
-    MINIDL_CHECK(!(self.strides()[d] == 0 && self.shape()[d] > 1), Error, op,
-                 ": unsupported operation: more than one element of the written-to tensor refers to a single "
-                 "memory location (it was made by expand()); clone() it first");
-  if (!records) return;
-  MINIDL_CHECK(!(self.is_leaf() && self.impl()->requires_grad), Error, op,
-               ": a leaf Variable that requires grad is being used in an in-place operation. Wrap updates "
-               "of parameters in `with minidl.no_grad():`");
-  MINIDL_CHECK(!self.impl()->is_view, Error, op,
-               ": an in-place operation on a view (made by slicing, view, transpose, ...) cannot record "
-               "gradient history in minidl: the tensor it views would not see it. Use an out-of-place op, "
-               "or clone() the view first");
+bool detail::has_broadcast_dim(const Tensor& t) {
+  for (size_t d = 0; d < t.shape().size(); ++d)
+    if (t.strides()[d] == 0 && t.shape()[d] > 1) return true;
+  return false;
 }
 
-namespace {
-
-// Whether a and b may share memory. Compares addresses, not Storage objects: two tensors
-// made by from_numpy over views of one array have separate Storages over the same bytes.
-bool may_overlap(const Tensor& a, const Tensor& b) {
+bool detail::may_overlap(const Tensor& a, const Tensor& b) {
   if (a.numel() == 0 || b.numel() == 0) return false;
-  auto extent = [](const Tensor& t) {
+  auto extent = [](const Tensor& t) {  // [first, last) byte addresses of t's elements
     int64_t lo = 0, hi = 0;
     for (size_t d = 0; d < t.shape().size(); ++d) {
       const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
@@ -48,10 +37,31 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
   return a0 < b1 && b0 < a1;
 }
 
-// Same elements at the same addresses: reading and writing them in one pass is safe.
-bool same_layout(const Tensor& a, const Tensor& b) {
+bool detail::same_layout(const Tensor& a, const Tensor& b) {
   return a.raw_data() == b.raw_data() && a.dtype() == b.dtype() && a.shape() == b.shape() && a.strides() == b.strides();
 }
+
+Tensor detail::readable_source(const Tensor& src, const Tensor& dst) {
+  if (!may_overlap(src, dst) || same_layout(src, dst)) return src;
+  NoGradGuard no_grad;
+  return clone(src);
+}
+
+void detail::check_writable(const Tensor& self, const char* op, bool records) {
+  MINIDL_CHECK(!has_broadcast_dim(self), Error, op,
+               ": unsupported operation: more than one element of the written-to tensor refers to a single "
+               "memory location (it was made by expand()); clone() it first");
+  if (!records) return;
+  MINIDL_CHECK(!(self.is_leaf() && self.impl()->requires_grad), Error, op,
+               ": a leaf Variable that requires grad is being used in an in-place operation. Wrap updates "
+               "of parameters in `with minidl.no_grad():`");
+  MINIDL_CHECK(!self.impl()->is_view, Error, op,
+               ": an in-place operation on a view (made by slicing, view, transpose, ...) cannot record "
+               "gradient history in minidl: the tensor it views would not see it. Use an out-of-place op, "
+               "or clone() the view first");
+}
+
+namespace {
 
 Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
   const Shape b = broadcast_shapes(self.shape(), other.shape());
@@ -60,10 +70,7 @@ Tensor prepare_other(const Tensor& self, const Tensor& other, const char* op) {
   const DType r = result_type(self, other);
   MINIDL_CHECK(category(r) <= category(self.dtype()), TypeError, op, ": result type ", dtype_name(r),
                " can't be cast to the desired output type ", dtype_name(self.dtype()));
-  Tensor o = as_dtype(other, self.dtype());
-  // Reading and writing overlapping memory in different layouts would read half-updated values.
-  if (may_overlap(o, self) && !same_layout(o, self)) o = clone(o);
-  return o;
+  return detail::readable_source(as_dtype(other, self.dtype()), self);
 }
 
 template <class F>
@@ -174,8 +181,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   const Shape b = broadcast_shapes(self.shape(), src.shape());
   MINIDL_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),
                " cannot be broadcast to the destination's shape ", shape_str(self.shape()));
-  Tensor s = as_dtype(src, self.dtype());  // copy_ casts freely, as in PyTorch
-  if (may_overlap(s, self) && !same_layout(s, self)) s = clone(s);
+  const Tensor s = detail::readable_source(as_dtype(src, self.dtype()), self);  // cast freely, as PyTorch
   write(self, s, [](auto, auto y) { return y; });
   if (rec)
     record("CopyBackwards", {src}, self, [](const Tensor& g, const Node&) -> Grads { return {g}; });

@@ -8,8 +8,9 @@ namespace minidl::optim {
 //   g = g + lambda w
 //   lr_t = lr / (1 + (t - 1) lr_decay)
 //   r = r + g^2                            (r starts at initial_accumulator_value)
-//   w = w - lr_t g / (sqrt(r) + eps)
-// The notes' AdaGrad "w -= lr g / (delta + sqrt(r))" (001) is eps = delta.
+//   w = w - lr_t g / (sqrt(r) + eps)        (eps_inside_sqrt, minidl's: lr_t g / sqrt(r + eps))
+// The notes' AdaGrad "w -= lr g / (delta + sqrt(r))" (001) is eps = delta; note 000's
+// "lr / sqrt(r + delta)" is eps = delta with eps_inside_sqrt.
 void adagrad_update(const TensorList& params, const TensorList& grads, TensorList& sums, TensorList& steps,
                     const AdagradOptions& o) {
   check(o);
@@ -21,19 +22,17 @@ void adagrad_update(const TensorList& params, const TensorList& grads, TensorLis
     const Tensor& param = params[i];
     const Tensor grad = detail::readable_grad(param, grads[i]);
     if (!sums[i].defined()) sums[i] = detail::new_state(param, o.initial_accumulator_value());
-    if (!steps[i].defined()) steps[i] = detail::new_scalar(0);
-    const double t = detail::read_scalar(steps[i]) + 1;
-    detail::write_scalar(steps[i], t);
+    const double t = detail::next_step(steps[i]);
     const double clr = o.lr() / (1 + (t - 1) * o.lr_decay());
     dispatch_floating(param.dtype(), "Adagrad", [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T lr = static_cast<T>(clr), wd = static_cast<T>(o.weight_decay()), eps = static_cast<T>(o.eps());
-      const bool maximize = o.maximize(), decay = o.weight_decay() != 0;
+      const bool maximize = o.maximize(), decay = o.weight_decay() != 0, inside = o.eps_inside_sqrt();
       detail::for_each_element<T>(param, grad, 6, [=](auto& w, auto& g0, auto& r) {
         auto g = maximize ? -g0 : g0;
         if (decay) g += wd * w;
         r += g * g;
-        w -= lr * g / (detail::root(r) + eps);
+        w -= lr * g / (inside ? detail::root(r + eps) : detail::root(r) + eps);
       }, sums[i]);
     });
     detail::bump(sums[i]);

@@ -4,8 +4,6 @@
 #include <type_traits>
 
 #include "minidl/creation.hpp"
-#include "minidl/grad_mode.hpp"
-#include "minidl/ops/elementwise.hpp"
 #include "update_loop.hpp"
 
 namespace minidl::optim {
@@ -76,27 +74,7 @@ void check(const NAdamOptions& o) {
 
 namespace detail {
 
-namespace {
-
-bool has_broadcast_dim(const Tensor& t) {
-  for (size_t d = 0; d < t.shape().size(); ++d)
-    if (t.strides()[d] == 0 && t.shape()[d] > 1) return true;
-  return false;
-}
-
-// [first, last) byte addresses a tensor's elements span.
-std::pair<const char*, const char*> extent(const Tensor& t) {
-  int64_t lo = 0, hi = 0;
-  for (size_t d = 0; d < t.shape().size(); ++d) {
-    const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
-    (span < 0 ? lo : hi) += span;
-  }
-  const auto* base = static_cast<const char*>(t.raw_data());
-  const auto item = static_cast<int64_t>(itemsize(t.dtype()));
-  return {base + lo * item, base + (hi + 1) * item};
-}
-
-}  // namespace
+using minidl::detail::has_broadcast_dim;
 
 void check_params(const char* opt, const TensorList& params, const TensorList& grads) {
   MINIDL_CHECK(grads.size() == params.size(), ValueError, opt, ": got ", params.size(), " parameters but ",
@@ -157,6 +135,13 @@ double read_scalar(const Tensor& s) {
   });
 }
 
+double next_step(Tensor& step) {
+  if (!step.defined()) step = new_scalar(0);
+  const double t = read_scalar(step) + 1;
+  write_scalar(step, t);
+  return t;
+}
+
 void write_scalar(const Tensor& s, double value) {
   dispatch(s.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -172,17 +157,6 @@ void scale_scalar(const Tensor& s, double factor) {
     *s.data<T>() = static_cast<T>(static_cast<F>(*s.data<T>()) * static_cast<F>(factor));
   });
   bump(s);
-}
-
-Tensor readable_grad(const Tensor& param, const Tensor& grad) {
-  if (grad.numel() == 0) return grad;
-  // compares addresses, not Storages: two from_numpy views of one array have separate Storages
-  const auto [p0, p1] = extent(param);
-  const auto [g0, g1] = extent(grad);
-  if (!(p0 < g1 && g0 < p1)) return grad;
-  if (grad.raw_data() == param.raw_data() && grad.strides() == param.strides()) return grad;  // same elements
-  NoGradGuard no_grad;
-  return clone(grad);
 }
 
 }  // namespace detail

@@ -1,5 +1,5 @@
 // NAdam, PyTorch's torch.optim.NAdam (Dozat 2016: Adam with Nesterov momentum).
-#include "update_loop.hpp"
+#include "adam_moments.hpp"
 
 namespace minidl::optim {
 
@@ -10,7 +10,7 @@ namespace minidl::optim {
 //   mu_t = b1 (1 - 0.5 * 0.96^(t psi)),  mu_{t+1} likewise
 //   P_t = P_{t-1} mu_t                            ('mu_product', from 1)
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
-//   s = sqrt(v / (1 - b2^t)) + eps
+//   s = sqrt(v / (1 - b2^t)) + eps              (eps_inside_sqrt, minidl's: sqrt(v / (1 - b2^t) + eps))
 //   w = w - lr (1 - mu_t) / (1 - P_t) g / s - lr mu_{t+1} / (1 - P_t mu_{t+1}) m / s
 void nadam_update(const TensorList& params, const TensorList& grads, TensorList& exp_avgs, TensorList& exp_avg_sqs,
                   TensorList& mu_products, TensorList& steps, const NAdamOptions& o) {
@@ -27,9 +27,7 @@ void nadam_update(const TensorList& params, const TensorList& grads, TensorList&
     if (!exp_avgs[i].defined()) exp_avgs[i] = detail::new_state(param, 0);
     if (!exp_avg_sqs[i].defined()) exp_avg_sqs[i] = detail::new_state(param, 0);
     if (!mu_products[i].defined()) mu_products[i] = detail::new_scalar(1);
-    if (!steps[i].defined()) steps[i] = detail::new_scalar(0);
-    const double t = detail::read_scalar(steps[i]) + 1;
-    detail::write_scalar(steps[i], t);
+    const double t = detail::next_step(steps[i]);
     const double mu = o.beta1() * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay()));
     const double mu_next = o.beta1() * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay()));
     // the product is kept, and multiplied, at its tensor's precision (float32, as PyTorch does)
@@ -41,22 +39,11 @@ void nadam_update(const TensorList& params, const TensorList& grads, TensorList&
       const T grad_coef = static_cast<T>(o.lr() * (1 - mu) / (1 - product));
       const T avg_coef = static_cast<T>(o.lr() * mu_next / (1 - product * mu_next));
       const T bc2 = static_cast<T>(bias_correction2);
-      const T b1 = static_cast<T>(o.beta1()), one_minus_b1 = static_cast<T>(1 - o.beta1());
-      const T b2 = static_cast<T>(o.beta2()), one_minus_b2 = static_cast<T>(1 - o.beta2());
-      const T eps = static_cast<T>(o.eps()), wd = static_cast<T>(o.weight_decay());
-      const T shrink = static_cast<T>(1 - o.lr() * o.weight_decay());
-      const bool maximize = o.maximize(), decay = o.weight_decay() != 0;
-      const bool decoupled = o.decoupled_weight_decay();
+      const detail::AdamMoments<T> mo(o);
       detail::for_each_element<T>(param, grad, 12, [=](auto& w, auto& g0, auto& m, auto& v) {
         auto x = w;
-        auto g = maximize ? -g0 : g0;
-        if (decay) {
-          if (decoupled) x *= shrink;
-          else g += wd * x;
-        }
-        m = b1 * m + one_minus_b1 * g;
-        v = b2 * v + one_minus_b2 * g * g;
-        const auto s = detail::root(v / bc2) + eps;
+        const auto g = mo.update(x, g0, m, v);
+        const auto s = mo.eps_inside ? detail::root(v / bc2 + mo.eps) : detail::root(v / bc2) + mo.eps;
         w = x - (grad_coef * g / s + avg_coef * m / s);
       }, exp_avgs[i], exp_avg_sqs[i]);
     });

@@ -28,8 +28,7 @@ void rmsprop_update(const TensorList& params, const TensorList& grads, TensorLis
     if (!square_avgs[i].defined()) square_avgs[i] = detail::new_state(param, 0);
     if (centered && !grad_avgs[i].defined()) grad_avgs[i] = detail::new_state(param, 0);
     if (use_momentum && !momentum_buffers[i].defined()) momentum_buffers[i] = detail::new_state(param, 0);
-    if (!steps[i].defined()) steps[i] = detail::new_scalar(0);
-    detail::write_scalar(steps[i], detail::read_scalar(steps[i]) + 1);
+    detail::next_step(steps[i]);  // counted as PyTorch does; the rule does not use t
     dispatch_floating(param.dtype(), "RMSprop", [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T lr = static_cast<T>(o.lr()), wd = static_cast<T>(o.weight_decay()), eps = static_cast<T>(o.eps());

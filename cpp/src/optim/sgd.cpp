@@ -11,7 +11,8 @@ namespace minidl::optim {
 //   g = g + mu v  (nesterov)  or  g = v
 //   w = w - lr g
 // The notes' moving average v = a v + (1 - a) g is mu = tau = a (from v = g, not v = 0: a buffer
-// that exists before the first step, e.g. zeros, makes the first step use the rule too).
+// that exists before the first step, such as the zeros minidl.optim.SGD(momentum_init='zeros')
+// gives it, makes the first step use the rule too).
 void sgd_update(const TensorList& params, const TensorList& grads, TensorList& momentum_buffers,
                 const SGDOptions& o) {
   check(o);

@@ -20,6 +20,7 @@
 #pragma GCC diagnostic pop
 
 #include "../ops/loops.hpp"
+#include "../ops/memory_overlap.hpp"
 #include "minidl/error.hpp"
 #include "minidl/optim/updates.hpp"
 #include "minidl/parallel.hpp"
@@ -42,13 +43,17 @@ Tensor new_state(const Tensor& p, double value);
 // A new float32 0-d tensor holding value (PyTorch keeps 'step' and 'mu_product' so).
 Tensor new_scalar(double value);
 double read_scalar(const Tensor& s);
+// The step count t of this update: the counter (created at 0 if undefined) goes up by one.
+double next_step(Tensor& step);
 void write_scalar(const Tensor& s, double value);  // bumps its version
 // s *= factor in s's own precision (a float32 counter multiplies in float32, as PyTorch's does).
 void scale_scalar(const Tensor& s, double factor);
 
 // The gradient as the loop may read it: g itself, or a copy when g shares memory with the
 // parameter in another layout (the loop would read values it has already updated).
-Tensor readable_grad(const Tensor& param, const Tensor& grad);
+inline Tensor readable_grad(const Tensor& param, const Tensor& grad) {
+  return minidl::detail::readable_source(grad, param);
+}
 
 // After an update: the version counter of each written tensor goes up.
 inline void bump(const Tensor& t) {

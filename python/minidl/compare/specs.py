@@ -1,16 +1,18 @@
 """Optimizer specs (``sgd``, ``momentum``, ``adam:lr=0.003,betas=0.9/0.99``) and the named optimizers.
 
 A spec is a registered name, optionally followed by ``:`` and comma-separated ``key=value``
-overrides of that optimizer's keyword arguments (PyTorch's names). Values are numbers, booleans
-(``true``/``false``) or, for ``betas``, two numbers joined by ``/``.
+overrides of that optimizer's keyword arguments (PyTorch's names, and minidl's ``momentum_init``
+and ``eps_inside_sqrt``). Values are numbers, booleans (``true``/``false``), one of an option's
+words (``momentum_init=zeros``) or, for ``betas``, two numbers joined by ``/``.
 
 The names give the course notes' forms with learning rates that suit the default comparison
 (a 64-64-10 MLP on the standardised digits, batch 32):
 
-- ``momentum`` is the notes' moving average ``v = a v + (1-a) g; w -= lr v``, which is
-  PyTorch's ``SGD(momentum=a, dampening=a)`` (PyTorch starts the average at the first gradient,
-  ``v_1 = g_1``, where the notes start from ``v_0 = 0``); ``heavyball`` is PyTorch's own
-  ``v = a v + g`` (``SGD(momentum=a)``, note 001), whose steps are 1/(1-a) times larger.
+- ``momentum`` is the notes' moving average ``v = a v + (1-a) g; w -= lr v`` from ``v_0 = 0``:
+  ``SGD(momentum=a, dampening=a, momentum_init='zeros')`` (without ``momentum_init='zeros'``,
+  PyTorch's way, the average starts at the first gradient, ``v_1 = g_1``); ``heavyball`` is
+  PyTorch's own ``v = a v + g`` (``SGD(momentum=a)``, note 001), whose steps are 1/(1-a) times
+  larger.
 - ``adagrad``, ``rmsprop``, ``adam`` are the notes' AdaGrad, RMSProp and Adam with PyTorch's
   defaults except the learning rate.
 """
@@ -35,7 +37,7 @@ class _Named:
 # takes a tenth of it: the three then differ only in how they use past gradients.
 OPTIMIZERS = {
     "sgd": _Named("SGD", {"lr": 0.1}, "plain SGD: w -= lr g"),
-    "momentum": _Named("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.9},
+    "momentum": _Named("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.9, "momentum_init": "zeros"},
                        "notes' momentum, a moving average: v = a v + (1-a) g; w -= lr v"),
     "heavyball": _Named("SGD", {"lr": 0.01, "momentum": 0.9},
                         "PyTorch's momentum (note 001): v = a v + g; w -= lr v"),
@@ -53,17 +55,20 @@ OPTIMIZERS = {
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 
 # The keyword arguments of each class (PyTorch's signatures) and how to read their values.
+# A tuple of words is an option that takes one of them.
 _FLOAT, _BOOL, _PAIR = "a number", "true or false", "two numbers joined by '/', e.g. 0.9/0.999"
 _COMMON = {"lr": _FLOAT, "weight_decay": _FLOAT, "maximize": _BOOL}
-_ADAM = {"betas": _PAIR, "eps": _FLOAT, "amsgrad": _BOOL}
+_ADAM = {"betas": _PAIR, "eps": _FLOAT, "amsgrad": _BOOL, "eps_inside_sqrt": _BOOL}
 _KEYS = {
-    "SGD": {**_COMMON, "momentum": _FLOAT, "dampening": _FLOAT, "nesterov": _BOOL},
-    "Adagrad": {**_COMMON, "lr_decay": _FLOAT, "initial_accumulator_value": _FLOAT, "eps": _FLOAT},
+    "SGD": {**_COMMON, "momentum": _FLOAT, "dampening": _FLOAT, "nesterov": _BOOL,
+            "momentum_init": ("grad", "zeros")},
+    "Adagrad": {**_COMMON, "lr_decay": _FLOAT, "initial_accumulator_value": _FLOAT, "eps": _FLOAT,
+                "eps_inside_sqrt": _BOOL},
     "RMSprop": {**_COMMON, "alpha": _FLOAT, "eps": _FLOAT, "momentum": _FLOAT, "centered": _BOOL},
     "Adadelta": {**_COMMON, "rho": _FLOAT, "eps": _FLOAT},
     "Adam": {**_COMMON, **_ADAM},
     "AdamW": {**_COMMON, **_ADAM},
-    "NAdam": {**_COMMON, "betas": _PAIR, "eps": _FLOAT, "momentum_decay": _FLOAT},
+    "NAdam": {**_COMMON, "betas": _PAIR, "eps": _FLOAT, "momentum_decay": _FLOAT, "eps_inside_sqrt": _BOOL},
 }
 _TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 
@@ -124,6 +129,11 @@ def _label(name, overrides):
 def _check_value(spec, key, value, kind):
     """``value`` (a string from a spec, or a Python value) converted to ``kind``."""
     where = f"optimizer spec {spec!r}: {key}"
+    if isinstance(kind, tuple):
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word not in kind:
+            raise ValueError(f"{where} must be one of {', '.join(kind)}, got {value!r}")
+        return word
     if kind == _BOOL:
         if isinstance(value, bool):
             return value

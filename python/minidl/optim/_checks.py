@@ -48,6 +48,11 @@ def flag(opt, name, value):
         raise TypeError(f"{opt}: {name} must be True or False, got {value!r}")
 
 
+def choice(opt, name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{opt}: invalid {name}: {value!r} (must be one of {', '.join(map(repr, choices))})")
+
+
 def not_differentiable(opt, differentiable):
     """PyTorch's ``differentiable=True`` (gradients through the update itself) is not supported."""
     if differentiable:

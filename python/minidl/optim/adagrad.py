@@ -24,8 +24,9 @@ class Adagrad(Optimizer):
 
     - ``r += g^2; w -= lr g / (delta + sqrt(r))`` (note 001; its code uses delta = 0.001):
       ``Adagrad(params, lr, eps=delta)``.
-    - note 000 writes the step as ``lr / sqrt(r + delta)`` (delta inside the root). No argument
-      gives that form; with small ``delta`` the two differ only while ``r`` is tiny.
+    - note 000 writes the step as ``lr / sqrt(r + delta)`` (delta inside the root):
+      ``Adagrad(params, lr, eps=delta, eps_inside_sqrt=True)``. With small ``delta`` the two
+      forms differ only while ``r`` is tiny.
 
     Args:
         lr: learning rate (default 1e-2). lr_decay: ``lr_t``'s decay per step (default 0).
@@ -34,16 +35,18 @@ class Adagrad(Optimizer):
         eps: ``delta``, added to ``sqrt(r)`` (default 1e-10).
         maximize: maximise instead of minimise. foreach, fused: accepted and ignored (always fused).
         differentiable: must be False.
+        eps_inside_sqrt: step ``lr_t * g / sqrt(r + eps)`` instead (note 000's form). Not in PyTorch.
 
     State per parameter (made at construction, as PyTorch does): ``'step'`` (a float32 0-d
     tensor), ``'sum'``.
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+                 foreach=None, *, maximize=False, differentiable=False, fused=None, eps_inside_sqrt=False):
         _checks.not_differentiable("Adagrad", differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+                        eps_inside_sqrt=eps_inside_sqrt)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -59,6 +62,7 @@ class Adagrad(Optimizer):
                              "initial_accumulator_value")
         _checks.non_negative("Adagrad", "eps", group["eps"], "epsilon value")
         _checks.flag("Adagrad", "maximize", group["maximize"])
+        _checks.flag("Adagrad", "eps_inside_sqrt", group["eps_inside_sqrt"])
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -70,6 +74,6 @@ class Adagrad(Optimizer):
                 continue
             _C._optim.adagrad_(params, grads, lists[0], lists[1], group["lr"], group["lr_decay"],
                                group["weight_decay"], group["initial_accumulator_value"], group["eps"],
-                               group["maximize"])
+                               group["maximize"], group["eps_inside_sqrt"])
             self._store(states, keys, lists)
         return loss

@@ -23,13 +23,15 @@ class Adam(Optimizer):
     The bias correction undoes the averages' start at zero: after one step ``m = (1 - b1) g``,
     and ``m_hat = g``.
 
-    The course notes' form (notes 000, 003, 004) is ``Adam(params, lr, betas=(b1, b2), eps=eps)``,
-    eps outside the root as above. Errata not to copy:
+    The course notes' forms:
 
-    - slides 003 write the correction as ``V / (1 - b1)^t``; it is ``V / (1 - b1^t)``.
-    - note 001's code updates the first moment with ``g^2`` (it must be ``g``), reuses W's
-      moments for b, and puts eps inside the root (``sqrt(v_hat + 1e-5)``, as note 000 does);
-      no argument gives eps inside the root.
+    - eps outside the root, as above (notes 003, 004): ``Adam(params, lr, betas=(b1, b2), eps=eps)``.
+    - eps inside the root, ``w = w - lr * m_hat / sqrt(v_hat + delta)`` (note 000, and note 001's
+      code with delta = 1e-5): ``Adam(params, lr, betas=(b1, b2), eps=delta, eps_inside_sqrt=True)``.
+
+    Errata not to copy: slides 003 write the correction as ``V / (1 - b1)^t``; it is
+    ``V / (1 - b1^t)``. Note 001's code updates the first moment with ``g^2`` (it must be ``g``)
+    and reuses W's moments for b.
 
     Args:
         lr: learning rate (default 1e-3). betas: ``(b1, b2)`` (default (0.9, 0.999)), each in [0, 1).
@@ -38,6 +40,8 @@ class Adam(Optimizer):
         maximize: maximise instead of minimise.
         decoupled_weight_decay: shrink ``w`` by ``1 - lr * weight_decay`` instead of adding to
             ``g`` (this is AdamW).
+        eps_inside_sqrt: divide by ``sqrt(v_hat + eps)`` instead of ``sqrt(v_hat) + eps`` (note
+            000's and note 001's form). Not in PyTorch.
         foreach, capturable, fused: accepted and ignored. differentiable: must be False.
 
     State per parameter: ``'step'`` (float32 0-d tensor), ``'exp_avg'``, ``'exp_avg_sq'``,
@@ -48,10 +52,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False):
+                 decoupled_weight_decay=False, eps_inside_sqrt=False):
         _checks.not_differentiable(self._name, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+                        eps_inside_sqrt=eps_inside_sqrt)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -63,6 +68,7 @@ class Adam(Optimizer):
         _checks.flag(name, "amsgrad", group["amsgrad"])
         _checks.flag(name, "maximize", group["maximize"])
         _checks.flag(name, "decoupled_weight_decay", group["decoupled_weight_decay"])
+        _checks.flag(name, "eps_inside_sqrt", group["eps_inside_sqrt"])
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -75,7 +81,7 @@ class Adam(Optimizer):
             b1, b2 = group["betas"]
             _C._optim.adam_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"], b1, b2,
                             group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"],
-                            group["decoupled_weight_decay"])
+                            group["decoupled_weight_decay"], group["eps_inside_sqrt"])
             self._store(states, keys, lists)
         return loss
 
@@ -92,12 +98,15 @@ class AdamW(Adam):
     With adaptive steps the two are not the same: Adam's coupled decay is divided by
     ``sqrt(v_hat)`` like the gradient, so heavily-updated weights are barely decayed. The notes'
     L2 penalty ``lambda/2 ||W||^2`` added to the loss is ``Adam(weight_decay=lambda)`` (coupled).
-    Default ``weight_decay`` is 1e-2 (PyTorch's). Same state as Adam.
+    Default ``weight_decay`` is 1e-2 (PyTorch's). Same state as Adam, and the same
+    ``eps_inside_sqrt`` (minidl's, not PyTorch's).
     """
 
     _name = "AdamW"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None,
+                 eps_inside_sqrt=False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, differentiable=differentiable, decoupled_weight_decay=True)
+                         maximize=maximize, differentiable=differentiable, decoupled_weight_decay=True,
+                         eps_inside_sqrt=eps_inside_sqrt)

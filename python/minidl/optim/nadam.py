@@ -17,7 +17,7 @@ class NAdam(Optimizer):
         mu_t = b1 * (1 - 0.5 * 0.96^(t psi))              the momentum schedule
         P_t = P_{t-1} * mu_t                              (state['mu_product'], from 1)
         m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g^2
-        s = sqrt(v / (1 - b2^t)) + eps
+        s = sqrt(v / (1 - b2^t)) + eps                    (sqrt(v / (1 - b2^t) + eps): eps_inside_sqrt)
         w = w - lr * (1 - mu_t) / (1 - P_t) * g / s - lr * mu_{t+1} / (1 - P_t mu_{t+1}) * m / s
 
     Like Nesterov momentum, the step already looks one momentum step ahead (``mu_{t+1}``).
@@ -28,6 +28,7 @@ class NAdam(Optimizer):
         momentum_decay: ``psi`` (default 4e-3). decoupled_weight_decay: AdamW-style decay (NAdamW).
         maximize: maximise instead of minimise. foreach, capturable: accepted and ignored.
         differentiable: must be False.
+        eps_inside_sqrt: eps inside the root, as Adam's (the form of note 000's Adam). Not in PyTorch.
 
     State per parameter: ``'step'``, ``'mu_product'`` (float32 0-d tensors, as PyTorch),
     ``'exp_avg'``, ``'exp_avg_sq'``.
@@ -35,10 +36,11 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
-                 differentiable=False):
+                 differentiable=False, eps_inside_sqrt=False):
         _checks.not_differentiable("NAdam", differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+                        eps_inside_sqrt=eps_inside_sqrt)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -49,6 +51,7 @@ class NAdam(Optimizer):
         _checks.non_negative("NAdam", "momentum_decay", group["momentum_decay"], "momentum_decay value")
         _checks.flag("NAdam", "decoupled_weight_decay", group["decoupled_weight_decay"])
         _checks.flag("NAdam", "maximize", group["maximize"])
+        _checks.flag("NAdam", "eps_inside_sqrt", group["eps_inside_sqrt"])
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -61,6 +64,6 @@ class NAdam(Optimizer):
             b1, b2 = group["betas"]
             _C._optim.nadam_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"], b1, b2,
                              group["eps"], group["weight_decay"], group["momentum_decay"],
-                             group["decoupled_weight_decay"], group["maximize"])
+                             group["decoupled_weight_decay"], group["maximize"], group["eps_inside_sqrt"])
             self._store(states, keys, lists)
         return loss

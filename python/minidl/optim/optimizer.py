@@ -12,6 +12,7 @@ Subclasses implement ``step()``. The update arithmetic itself runs in C++ (``min
 one fused loop over each parameter's elements: no per-element Python.
 """
 import copy
+import inspect
 from collections import defaultdict
 
 from .._C import Tensor
@@ -203,10 +204,17 @@ class Optimizer:
                 raise ValueError(f"the loaded state dict has state for parameter {key}, which no group lists")
             p = by_index[key]
             new_state[p] = {k: self._cast_state(p, k, v) for k, v in s.items()}
+        arguments = inspect.signature(type(self).__init__).parameters.values()
+        signature_defaults = {a.name: a.default for a in arguments if a.default is not a.empty}
         new_groups = []
         for mine, saved in zip(self.param_groups, saved_groups):
             group = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
             group["params"] = mine["params"]
+            # an option the saved dict lacks (PyTorch's dicts lack minidl's own; older minidl's
+            # lack newer ones) takes the class's default: the saved run did not use it
+            for name, default in self.defaults.items():
+                if default is not required:
+                    group.setdefault(name, signature_defaults.get(name, default))
             new_groups.append(group)
         for group in new_groups:
             self._check_group(group)

@@ -45,6 +45,8 @@ struct AdagradOptions {
   MINIDL_OPTIM_ARG(AdagradOptions, double, initial_accumulator_value, 0.0)
   MINIDL_OPTIM_ARG(AdagradOptions, double, eps, 1e-10)
   MINIDL_OPTIM_ARG(AdagradOptions, bool, maximize, false)
+  // minidl's, not PyTorch's: lr_t g / sqrt(r + eps), note 000's form
+  MINIDL_OPTIM_ARG(AdagradOptions, bool, eps_inside_sqrt, false)
 };
 
 struct RMSpropOptions {
@@ -79,6 +81,8 @@ struct AdamOptions {
   MINIDL_OPTIM_ARG(AdamOptions, bool, amsgrad, false)
   MINIDL_OPTIM_ARG(AdamOptions, bool, maximize, false)
   MINIDL_OPTIM_ARG(AdamOptions, bool, decoupled_weight_decay, false)
+  // minidl's, not PyTorch's: m_hat / sqrt(v_hat + eps), the form of note 000 and note 001's code
+  MINIDL_OPTIM_ARG(AdamOptions, bool, eps_inside_sqrt, false)
   AdamOptions& betas(double b1, double b2) {
     beta1_ = b1;
     beta2_ = b2;
@@ -101,6 +105,8 @@ struct NAdamOptions {
   MINIDL_OPTIM_ARG(NAdamOptions, double, momentum_decay, 4e-3)
   MINIDL_OPTIM_ARG(NAdamOptions, bool, decoupled_weight_decay, false)
   MINIDL_OPTIM_ARG(NAdamOptions, bool, maximize, false)
+  // minidl's, not PyTorch's: divide by sqrt(v_hat + eps) (as Adam's eps_inside_sqrt)
+  MINIDL_OPTIM_ARG(NAdamOptions, bool, eps_inside_sqrt, false)
   NAdamOptions& betas(double b1, double b2) {
     beta1_ = b1;
     beta2_ = b2;

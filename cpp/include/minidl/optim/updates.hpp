@@ -33,7 +33,7 @@ using TensorList = std::vector<Tensor>;
 void sgd_update(const TensorList& params, const TensorList& grads, TensorList& momentum_buffers,
                 const SGDOptions& options);
 
-// r += g^2;  w -= lr_t g / (sqrt(r) + eps)  (src/optim/adagrad.cpp)
+// r += g^2;  w -= lr_t g / (sqrt(r) + eps), or / sqrt(r + eps)  (src/optim/adagrad.cpp)
 void adagrad_update(const TensorList& params, const TensorList& grads, TensorList& sums, TensorList& steps,
                     const AdagradOptions& options);
 
@@ -47,7 +47,7 @@ void adadelta_update(const TensorList& params, const TensorList& grads, TensorLi
                      TensorList& acc_deltas, TensorList& steps, const AdadeltaOptions& options);
 
 // Adam / AdamW (decoupled_weight_decay):  m, v moving averages of g, g^2;
-// w -= lr m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)  (src/optim/adam.cpp)
+// w -= lr m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps), or eps inside the root  (src/optim/adam.cpp)
 void adam_update(const TensorList& params, const TensorList& grads, TensorList& exp_avgs, TensorList& exp_avg_sqs,
                  TensorList& max_exp_avg_sqs, TensorList& steps, const AdamOptions& options);
 
