@@ -105,6 +105,7 @@ int blas_int(int64_t v, const char* what) {
 template <class T>
 void product_2d(int m, int n, int k, const T* A, Layout la, int inc_a, const T* B, Layout lb, int inc_b, T* C) {
   using cxxblas::StorageOrder;
+  BlasGuard blas;  // set_num_threads must wait (parallel.hpp)
   const int lda = static_cast<int>(la.ld), ldb = static_cast<int>(lb.ld);
   if (m == 1 && n == 1) {
     cxxblas::dot<int>(k, A, inc_a, B, inc_b, *C);
