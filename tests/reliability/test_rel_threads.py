@@ -136,8 +136,9 @@ def test_two_threads_training_at_once_equal_training_one_after_the_other(threads
 
 
 def test_set_num_threads_from_another_thread_while_training():
-    # OpenBLAS resizes its per-thread buffers when its thread count changes; changing it while
-    # another thread is inside a matrix product freed buffers in use (seen under ASan).
+    # OpenBLAS (0.3.21, OpenMP build: adjust_thread_buffers) frees the buffers of the threads it
+    # drops when its thread count changes; doing that while another thread is inside a matrix
+    # product would free buffers in use. Under scripts/sanitize.sh ASan would report it.
     x, y = make_data(5)
     model = make_model(5)
     stop = threading.Event()
