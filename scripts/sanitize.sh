@@ -101,7 +101,8 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN
 export PYTHONMALLOC=malloc
 export MINIDL_SANITIZED=1  # for tests that must know (e.g. timing limits)
 
-say "[2/2] python -m pytest tests -q (sanitized)${*:+ $*}"
+# No path given: pytest runs its testpaths (tests/, pyproject.toml).
+say "[2/2] python -m pytest -q (sanitized)${*:+ $*}"
 # The check below also proves the preloaded runtime and the sanitized extension are the ones in use.
 "$APY" -c "import minidl, sys
 s = minidl._C._debug.sanitizers()
@@ -114,4 +115,4 @@ class NoTorch:  # import torch raises ImportError: pytest.importorskip skips the
             raise ModuleNotFoundError('torch is left out under the sanitizers (scripts/sanitize.sh)')
 
 sys.meta_path.insert(0, NoTorch())
-sys.exit(pytest.main(sys.argv[1:]))" tests -q -p no:cacheprovider --capture=sys --ignore=tests/notebooks "$@"
+sys.exit(pytest.main(sys.argv[1:]))" -q -p no:cacheprovider --capture=sys --ignore=tests/notebooks "$@"
