@@ -5,7 +5,9 @@
 #   2. run the demo, `python -m minidl`
 #   3. run the Python test suite, `python -m pytest tests -q`; extra arguments go to pytest
 #      (bash scripts/test.sh -k matmul -x)
-# All three run even when one fails; the exit status is non-zero if any failed.
+#   4. build minidl with AddressSanitizer + UBSan and run the suite again under them
+#      (scripts/sanitize.sh; the same extra arguments). MINIDL_SANITIZE_CI=0 skips this step.
+# All run even when one fails; the exit status is non-zero if any failed.
 set -euo pipefail
 bash "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
@@ -51,15 +53,23 @@ pytests() {
 }
 
 mkdir -p build
-say "[1/3] C++ examples (engine without Python; build/cpp)"
+say "[1/4] C++ examples (engine without Python; build/cpp)"
 cpp_examples || failed+=("C++ examples")
-say "[2/3] python -m minidl"
+say "[2/4] python -m minidl"
 demo || failed+=("python -m minidl")
-say "[3/3] python -m pytest tests -q${*:+ $*}"
+say "[3/4] python -m pytest tests -q${*:+ $*}"
 if [[ -d tests ]]; then
   pytests "$@" || failed+=("pytest")
 else
   echo "WARNING: no tests/ folder yet"
+fi
+if [[ "${MINIDL_SANITIZE_CI:-1}" != 0 ]]; then
+  say "[4/4] the tests under AddressSanitizer + UBSan (scripts/sanitize.sh)"
+  start=$SECONDS
+  bash scripts/sanitize.sh "$@" || failed+=("sanitizers")
+  note "sanitizer build and run: $((SECONDS - start)) s"
+else
+  say "[4/4] sanitizers skipped (MINIDL_SANITIZE_CI=0)"
 fi
 
 if ((${#failed[@]})); then

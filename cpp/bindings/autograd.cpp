@@ -12,6 +12,19 @@ Tensor tensor_or_none(py::handle h, const char* what) {
   return h.cast<Tensor>();
 }
 
+// Anomaly mode's record of where a forward op ran: the Python stack, as traceback prints it.
+// Ops may record their node with the GIL released (MaybeRelease), so take it back first.
+std::string python_stack() {
+  py::gil_scoped_acquire gil;
+  try {
+    std::string out;
+    for (py::handle line : py::module_::import("traceback").attr("format_stack")()) out += line.cast<std::string>();
+    return out;
+  } catch (py::error_already_set&) {
+    return "";  // no stack (e.g. while the interpreter shuts down): the error message goes without it
+  }
+}
+
 std::vector<Tensor> tensors_of(py::handle h, const char* what) {
   if (py::isinstance<Tensor>(h)) return {h.cast<Tensor>()};
   if (!py::isinstance<py::iterable>(h)) return {tensor_or_none(h, what)};
@@ -44,6 +57,12 @@ void bind_autograd(py::module_& m) {
 
   m.def("is_grad_enabled", &GradMode::enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled);
+
+  AnomalyMode::set_context_provider(&python_stack);
+  m.def("_set_detect_anomaly", [](bool enabled, bool check_nan) { AnomalyMode::set_enabled(enabled, check_nan); },
+        py::arg("enabled"), py::arg("check_nan") = true);
+  m.def("_is_anomaly_enabled", &AnomalyMode::enabled);
+  m.def("_is_anomaly_check_nan_enabled", &AnomalyMode::check_nan);
 
   m.def("_run_backward", [](py::handle tensors, py::handle grads, bool retain_graph) {
         auto ts = tensors_of(tensors, "backward(): tensors");

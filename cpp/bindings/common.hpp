@@ -45,6 +45,8 @@ void bind_linalg(py::module_& m);
 void bind_nn_layers(py::module_& nn);
 void bind_nn_losses(py::module_& nn);
 void bind_optim(py::module_& optim);
+// minidl._C._debug: allocation counters and build facts for the reliability tests
+void bind_debug(py::module_& debug);
 
 // Kernels on big tensors run without the GIL, so other Python threads keep going.
 // Small ones keep it: releasing and re-taking it costs more than the work.

@@ -34,4 +34,6 @@ PYBIND11_MODULE(_C, m) {
   bind_nn_losses(nn);
   py::module_ optim = m.def_submodule("_optim", "the fused update rules behind minidl.optim");
   bind_optim(optim);
+  py::module_ debug = m.def_submodule("_debug", "allocation counters and build facts, for tests");
+  bind_debug(debug);
 }

@@ -116,7 +116,11 @@ void manual_seed(uint64_t seed) {
   g.engine.seed(seed);
 }
 
-uint64_t initial_seed() { return gen().seed; }
+uint64_t initial_seed() {
+  auto& g = gen();
+  std::lock_guard<std::mutex> lock(g.mu);  // manual_seed may be writing it in another thread
+  return g.seed;
+}
 
 Tensor rand(const Shape& shape, DType dtype) {
   MINIDL_CHECK(is_floating(dtype), TypeError, "rand: expected a floating dtype, got ", dtype_name(dtype));

@@ -6,6 +6,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <shared_mutex>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -16,8 +17,21 @@ namespace minidl {
 // Below this many elements (scaled by work per element) a loop runs serially.
 constexpr int64_t kParallelGrain = 32768;
 
+constexpr int kMaxThreads = 1024;
 int get_num_threads();
-void set_num_threads(int n);  // ValueError for n < 1
+void set_num_threads(int64_t n);  // ValueError outside [1, kMaxThreads]; safe while other threads compute
+
+// Held (shared) around every BLAS call; set_num_threads takes the lock exclusively, as OpenBLAS
+// resizes its per-thread buffers then (runtime.cpp says why).
+class BlasGuard {
+ public:
+  BlasGuard();
+  BlasGuard(const BlasGuard&) = delete;
+  BlasGuard& operator=(const BlasGuard&) = delete;
+
+ private:
+  std::shared_lock<std::shared_mutex> lock_;
+};
 
 // f(begin, end) over [0, n), split into contiguous chunks of at least `grain` items.
 template <class F>

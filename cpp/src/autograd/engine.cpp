@@ -8,7 +8,9 @@
 //    so individual backward formulas may return broadcast-shaped gradients.
 #include "minidl/autograd/engine.hpp"
 
+#include <limits>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -32,6 +34,47 @@ Tensor reduce_to_input(const Tensor& g, const InputEdge& edge, const Node& node)
     throw Error(str("internal error in ", node.name(), ": gradient of shape ", shape_str(g.shape()),
                     " does not reduce to the input's shape ", shape_str(edge.shape)));
   return out;
+}
+
+bool any_true(const Tensor& mask) { return *to_dtype(any(mask), DType::Bool).data<bool>(); }
+
+std::string with_trace(const char* what, const Node& n) {
+  if (n.anomaly_trace.empty()) return what;
+  return str(what, "\n\nError detected in ", n.name(), ". Traceback of the forward call that made it:\n",
+             n.anomaly_trace);
+}
+
+// Anomaly mode: the first NaN or Inf among the gradients a node returned, in PyTorch's words
+// ("Function 'LogBackward0' returned nan values in its 0th output."; PyTorch checks NaN only).
+void check_anomalies(const Node& n, const Grads& grads) {
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Tensor& g = grads[i];
+    if (!g.defined() || !is_floating(g.dtype()) || g.numel() == 0) continue;
+    const char* what = nullptr;
+    if (any_true(ne(g, g)))
+      what = "nan";
+    else if (any_true(eq(abs(g), scalar_tensor(std::numeric_limits<double>::infinity(), g.dtype()))))
+      what = "inf";
+    if (what)
+      throw Error(with_trace(str("Function '", n.name(), "' returned ", what, " values in its ", i, "th output.").c_str(), n));
+  }
+}
+
+// Runs a node's backward formula. In anomaly mode an error it raises also says where the
+// node's forward op ran.
+Grads apply_node(Node& n, const Tensor& g) {
+  if (n.anomaly_trace.empty()) return n.apply(g);
+  try {
+    return n.apply(g);
+  } catch (const ValueError& e) {
+    throw ValueError(with_trace(e.what(), n));
+  } catch (const TypeError& e) {
+    throw TypeError(with_trace(e.what(), n));
+  } catch (const IndexError& e) {
+    throw IndexError(with_trace(e.what(), n));
+  } catch (const Error& e) {
+    throw Error(with_trace(e.what(), n));
+  }
 }
 
 void accumulate(std::unordered_map<Node*, Tensor>& buffers, Node* n, Tensor g) {
@@ -122,7 +165,10 @@ void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
       }
       if (captured && captured->count(n)) (*captured)[n] = g;
       const bool is_leaf_sink = dynamic_cast<AccumulateGrad*>(n) != nullptr;
-      if (!is_leaf_sink || accumulate_into_leaves) input_grads = n->apply(g);
+      if (!is_leaf_sink || accumulate_into_leaves) {
+        input_grads = apply_node(*n, g);
+        if (AnomalyMode::enabled() && AnomalyMode::check_nan()) check_anomalies(*n, input_grads);
+      }
     }
 
     const auto& edges = n->next_edges();

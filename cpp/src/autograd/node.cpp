@@ -122,6 +122,7 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 
 void record(const char* name, const std::vector<Tensor>& inputs, Tensor& out, BackwardFn fn) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  if (AnomalyMode::enabled()) node->anomaly_trace = AnomalyMode::context();
   auto& edges = node->mutable_edges();
   edges.reserve(inputs.size());
   for (const Tensor& in : inputs) {

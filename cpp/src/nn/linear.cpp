@@ -62,6 +62,7 @@ void product(int m, int n, int k, const Mat& A, const Mat& B, T beta, T* C) {
   }
   const T* a = A.t.data<T>();
   const T* b = B.t.data<T>();
+  BlasGuard blas;  // set_num_threads must wait (parallel.hpp)
   if (m == 1) {  // c = op(B)^T a
     const int inc_a = A.trans == Transpose::NoTrans ? 1 : A.ld;
     if (B.trans == Transpose::NoTrans) gemv<int>(RM, Transpose::Trans, k, n, T(1), b, B.ld, a, inc_a, beta, C, 1);

@@ -105,6 +105,7 @@ int blas_int(int64_t v, const char* what) {
 template <class T>
 void product_2d(int m, int n, int k, const T* A, Layout la, int inc_a, const T* B, Layout lb, int inc_b, T* C) {
   using cxxblas::StorageOrder;
+  BlasGuard blas;  // set_num_threads must wait (parallel.hpp)
   const int lda = static_cast<int>(la.ld), ldb = static_cast<int>(lb.ld);
   if (m == 1 && n == 1) {
     cxxblas::dot<int>(k, A, inc_a, B, inc_b, *C);
@@ -175,7 +176,10 @@ void int_matmul(const Tensor& A, const Matrices& a, const Tensor& B, const Matri
       for (int64_t p = 0; p < k; ++p) {  // i-p-j order: B and C are walked along rows
         const int64_t av = arow[p * a.col_stride];
         const int64_t* brow = bmat + p * b.row_stride;
-        for (int64_t j = 0; j < n; ++j) c[j] += av * brow[j * b.col_stride];
+        // in uint64: an overflow wraps as NumPy's does, where signed overflow is undefined
+        for (int64_t j = 0; j < n; ++j)
+          c[j] = static_cast<int64_t>(static_cast<uint64_t>(c[j]) +
+                                      static_cast<uint64_t>(av) * static_cast<uint64_t>(brow[j * b.col_stride]));
       }
     }
   });

@@ -7,5 +7,8 @@ several times and reducing broadcast gradients to each input's shape in one plac
 from .. import _C
 from .functional import backward, grad  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
+from .anomaly_mode import (  # noqa: F401
+    detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled,
+)
 
 Node = _C.Node

@@ -42,6 +42,8 @@ class Node {
 
   // retain_grad() on a non-leaf: the engine stores the incoming gradient here too.
   std::weak_ptr<TensorImpl> retained;
+  // Where the forward op ran (the Python stack), kept only in anomaly mode (grad_mode.hpp).
+  std::string anomaly_trace;
 
   static int64_t live_count();  // live Nodes, for leak tests
 
