@@ -7,7 +7,9 @@
 # (a segfault) the file names it; faulthandler prints the Python stack too. Failed properties
 # (a wrong result, or an exception other than ValueError/TypeError/IndexError/RuntimeError) are
 # listed per round. Options by environment: FUZZ_EXAMPLES (hypothesis examples per round per
-# test, scaled; default 300), FUZZ_FILES (default tests/fuzz).
+# test, scaled; default 300), FUZZ_FILES (default tests/fuzz), FUZZ_MEM_KB (address-space limit
+# per round, default 8 GiB: a valid but huge allocation then fails fast instead of swapping the
+# machine to death). A call that runs more than 120 s gets its stack dumped (a hang).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 cd "$ROOT"
@@ -23,9 +25,10 @@ while (( total < target )); do
   seed=$((RANDOM * 32768 + RANDOM))
   say "round $round: seed $seed, $examples examples per test ($total of $target calls so far)"
   rm -f "$out/calls.txt"
-  MINIDL_FUZZ_EXAMPLES="$examples" MINIDL_FUZZ_LOG="$out/last_call.txt" MINIDL_FUZZ_COUNT="$out/calls.txt" \
-    "$PY" -X faulthandler -m pytest ${FUZZ_FILES:-tests/fuzz} -q -p no:cacheprovider --hypothesis-seed="$seed" \
-    >"$out/round$round.log" 2>&1
+  (ulimit -v "${FUZZ_MEM_KB:-8388608}"
+   MINIDL_FUZZ_EXAMPLES="$examples" MINIDL_FUZZ_LOG="$out/last_call.txt" MINIDL_FUZZ_COUNT="$out/calls.txt" \
+     exec "$PY" -X faulthandler -m pytest ${FUZZ_FILES:-tests/fuzz} -q -p no:cacheprovider -o faulthandler_timeout=120 \
+     -W ignore::DeprecationWarning --hypothesis-seed="$seed") >"$out/round$round.log" 2>&1
   status=$?
   grep -E "^(FAILED|ERROR)|passed|failed" "$out/round$round.log" | tail -n 20
   if [[ -f $out/calls.txt ]]; then
