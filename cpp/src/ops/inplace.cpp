@@ -13,7 +13,8 @@ using detail::as_dtype;
 using detail::check_writable;
 
 void detail::check_writable(const Tensor& self, const char* op, bool records) {
-  for (size_t d = 0; d < self.shape().size(); ++d)
+  // (an empty tensor has no elements to overlap, whatever its strides: NumPy gives some 0)
+  for (size_t d = 0; d < self.shape().size() && self.numel() > 0; ++d)
     MINIDL_CHECK(!(self.strides()[d] == 0 && self.shape()[d] > 1), Error, op,
                  ": unsupported operation: more than one element of the written-to tensor refers to a single "
                  "memory location (it was made by expand()); clone() it first");
