@@ -157,16 +157,13 @@ def test_shape_ops(name, an_, data):
         elif name in ("split", "chunk"):
             k = data.draw(ints())
             got = attempt(getattr(a, name), k, d0)
-            if nd and _dim_ok(d0, nd) and k > 0:
-                n = an.shape[d0]
-                if name == "split":
-                    step = k
-                else:
-                    step = -(-n // k) if n else 1
-                bounds = list(range(step, n, step)) if n else []
-                ref = np.split(an, bounds, axis=d0) if n else ([an] if name == "chunk" or True else [])
-                if name == "split" and n == 0:
-                    ref = [an]
+            n = an.shape[d0] if nd and _dim_ok(d0, nd) else -1
+            if n == 0 and (k > 0 or (name == "split" and k == 0)):
+                # PyTorch: an empty dim splits into one empty piece, or chunks into k of them
+                ref = [an] if name == "split" else ([an] * k if k <= 2 ** 20 else None)
+            elif n > 0 and k > 0:
+                step = k if name == "split" else -(-n // k)
+                ref = np.split(an, list(range(step, n, step)), axis=d0)
         elif name in ("broadcast_to", "expand"):
             target = tuple(data.draw(st.lists(st.one_of(st.integers(-1, 4), ints()), max_size=5)))
             got = attempt(getattr(a, name), target)
