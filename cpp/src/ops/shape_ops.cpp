@@ -331,7 +331,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
                  d, " are too many (at most 2**20)");
     return split_sizes(x, std::vector<int64_t>(chunks, 0), d);
   }
-  return split(x, (n + chunks - 1) / chunks, d);
+  return split(x, n / chunks + (n % chunks != 0), d);  // ceil(n / chunks); n + chunks - 1 could overflow
 }
 
 }  // namespace minidl
