@@ -21,7 +21,7 @@ def test_creation_with_any_sizes(name, sizes, dtype):
         a, b, c = (list(sizes[:3]) + [0, None, None])[:3]
         est = abs(a) if b is None else (abs(b - a) if c is None else abs(b - a) // max(abs(c), 1))
     elif name == "eye":
-        est = np.prod([max(s, 0) for s in sizes[:2]], dtype=object) if sizes else 0
+        est = (max(sizes[0], 0) * max(sizes[-1] if len(sizes) > 1 else sizes[0], 0)) if sizes else 0
     elif name in ("linspace", "randperm"):
         est = max(sizes[2 if name == "linspace" else 0], 0) if len(sizes) > (2 if name == "linspace" else 0) else 0
     else:
@@ -284,6 +284,8 @@ def test_getitem(an_, data):
     if ref is None or _refuse_like_pytorch(idx):
         assert raised(got), f"{an.shape}[{idx!r}]: NumPy/PyTorch refuse, minidl gave {got!r}"
         return
+    if raised(got) and isinstance(got.exc, IndexError) and ref.size == 0:
+        return  # NumPy skips bounds and mask-shape checks when the result is empty; PyTorch does not
     assert not raised(got), f"{an.shape}{an.dtype}[{idx!r}]: {got}"
     assert_matches(got, ref, what=f"[{idx!r}]")
 
