@@ -55,7 +55,8 @@ def test_nan_payloads_survive(tmp_path):
     a = np.array([0x7FC00001, 0xFFC12345, 0x7F800001], dtype=np.uint32).view(np.float32)
     minidl.save(minidl.from_numpy(a), tmp_path / "n.pt")
     # quiet and signalling NaNs with payloads, bit for bit
-    assert minidl.load(tmp_path / "n.pt").numpy().view(np.uint32).tolist() == [0x7FC00001, 0xFFC12345, 0x7F800001]
+    got = minidl.load(tmp_path / "n.pt").numpy().view(np.uint32)
+    assert got.tolist() == [0x7FC00001, 0xFFC12345, 0x7F800001]
 
 
 def _train(model, opt, steps, seed):
@@ -140,10 +141,15 @@ def test_manifest_that_lies_about_dtype(tmp_path):
         minidl.load(bad)
 
 
-@pytest.mark.parametrize("manifest", [b"\xff\xfe not utf-8", b"[]", b'{"format": "minidl", "version": true}',
-                                      b'{"format": "minidl", "version": 1, "arrays": {}, "root": {}}',
-                                      b'{"format": "minidl", "version": 1, "arrays": [], "root": ' + b'{"list": [' * 5000
-                                      + b"]}" * 5000 + b"}"])
+_HEAD = b'{"format": "minidl", "version": 1, '
+
+
+@pytest.mark.parametrize("manifest", [
+    b"\xff\xfe not utf-8", b"[]", b'{"format": "minidl", "version": true}',
+    _HEAD + b'"arrays": {}, "root": {}}',
+    _HEAD + b'"arrays": [], "root": ' + b'{"list": [' * 5000 + b"]}" * 5000 + b"}",  # nested too deeply
+    _HEAD + b'"arrays": [], "root": {"dict": [[{"list": []}, {"int": 1}]]}}',  # an unhashable key
+])
 def test_odd_manifests(tmp_path, manifest):
     good = tmp_path / "good.pt"
     minidl.save([1], good)
