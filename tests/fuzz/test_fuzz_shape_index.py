@@ -92,7 +92,8 @@ def test_reshape_and_view(an_, data):
         ref = None
     for method in ("reshape", "view"):
         got = attempt(getattr(a, method), shape, name=f"{method}{shape}")
-        if ref is None and an.size == 0 and not raised(got) and tuple(got.shape) == shape:
+        if ref is None and an.size == 0 and not raised(got) and got.numel() == 0 and \
+                all(s in (-1, g) for s, g in zip(shape, got.shape)) and len(shape) == got.dim():
             continue  # (0, 2**62): fine in PyTorch and minidl, too big for a NumPy array's header
         if ref is None:
             assert raised(got), f"{method}({shape}) of {an.shape}: NumPy refuses, minidl gave {got!r}"
