@@ -77,10 +77,16 @@ Shape parse_shape(const py::args& args, const char* fn) {
 
 std::vector<int64_t> parse_dims(py::handle h) {
   if (h.is_none()) return {};
+  const auto bad = [&] {
+    return TypeError(str("dim must be an int or a tuple of ints, got ", py::repr(h).cast<std::string>()));
+  };
+  if (PyBool_Check(h.ptr())) throw bad();
   if (py::isinstance<py::int_>(h)) return {h.cast<int64_t>()};
+  // a str, dict or set would iterate (possibly to nothing, meaning "every dim"): refuse them
+  if (!py::isinstance<py::tuple>(h) && !py::isinstance<py::list>(h)) throw bad();
   std::vector<int64_t> dims;
   for (py::handle d : h) {
-    if (!py::isinstance<py::int_>(d)) throw TypeError(str("dim must be an int or a tuple of ints, got ", py::repr(h).cast<std::string>()));
+    if (!py::isinstance<py::int_>(d) || PyBool_Check(d.ptr())) throw bad();
     dims.push_back(d.cast<int64_t>());
   }
   return dims;

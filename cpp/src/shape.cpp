@@ -16,7 +16,11 @@ std::string shape_str(const Shape& s) {
 
 int64_t numel_of(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  // A product that wraps around (reshape(2**63 - 1, 2**63 - 1) "has" 1 element) would let a
+  // view claim memory it does not have.
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ValueError(str("shape ", shape_str(s), " has more elements than an int64 can count"));
   return n;
 }
 

@@ -55,6 +55,8 @@ bool Tensor::is_contiguous() const {
   int64_t expected = 1;
   const auto& sh = impl_->shape;
   const auto& st = impl_->strides;
+  for (int64_t d : sh)
+    if (d == 0) return true;  // no elements, no layout (as PyTorch; NumPy gives empty arrays 0 strides)
   for (size_t i = sh.size(); i-- > 0;) {
     if (sh[i] == 1) continue;  // the stride of a size-1 dim never matters
     if (st[i] != expected) return false;

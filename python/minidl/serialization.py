@@ -137,6 +137,26 @@ def save(obj, f):
         write(f)
 
 
+def _check_npy_size(raw, member):
+    """Refuse a .npy whose header promises more data than the member holds, before NumPy
+    allocates room for it (a damaged header could ask for terabytes)."""
+    f = io.BytesIO(raw)
+    version = np.lib.format.read_magic(f)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise ValueError(f"unsupported .npy version {version}")
+    shape, _, dtype = read_header(f)
+    if not all(isinstance(s, int) and s >= 0 for s in shape):
+        raise ValueError(f"bad shape {shape} in the .npy header")
+    need = dtype.itemsize
+    for s in shape:
+        need *= s
+    if need > len(raw) - f.tell():
+        raise ValueError(f"the .npy header says {dtype} {shape} ({need} bytes), but {member} holds "
+                         f"{len(raw) - f.tell()} bytes of data")
+
+
 class _Decoder:
     def __init__(self, zf, descs, name):
         self.zf = zf
@@ -161,6 +181,7 @@ class _Decoder:
             self.fail(f"array {member} is missing from the archive")
         try:
             raw = self.zf.read(member)  # checks the CRC
+            _check_npy_size(raw, member)
             arr = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
         except Exception as e:  # noqa: BLE001  (zip, npy and pickle refusals all mean a bad file)
             raise ValueError(f"{self.name}: array {member} is corrupted or truncated "
@@ -171,7 +192,7 @@ class _Decoder:
         if kind == "ndarray":
             out = np.array(arr, copy=True)  # writable, owns its memory
         else:
-            out = _C.from_numpy(np.array(arr, copy=True))
+            out = _C.from_numpy(np.array(arr, copy=True, order="C"))  # .npy keeps Fortran order
             if desc.get("parameter"):
                 from .nn.parameter import Parameter
                 out = Parameter(out, requires_grad=bool(desc.get("requires_grad")))
@@ -210,7 +231,12 @@ class _Decoder:
             for pair in v:
                 if not isinstance(pair, list) or len(pair) != 2:
                     self.fail("corrupted manifest: a dict item is not a [key, value] pair")
-                out[self.node(pair[0])] = self.node(pair[1])
+                key = self.node(pair[0])
+                try:
+                    hash(key)
+                except TypeError:
+                    self.fail(f"corrupted manifest: a dict key is a {type(key).__name__}")
+                out[key] = self.node(pair[1])
             return out
         self.fail(f"corrupted manifest: bad node {str(n)[:80]}")
 
@@ -226,12 +252,18 @@ def load(f, map_location=None, weights_only=True):
     """
     if map_location is not None and not callable(map_location) and not str(map_location).startswith("cpu"):
         raise ValueError(f"minidl runs on the CPU only; got map_location={map_location!r}")
-    name = os.fspath(f) if isinstance(f, (str, bytes, os.PathLike)) else getattr(f, "name", "<file object>")
+    if isinstance(f, (str, bytes, os.PathLike)):
+        with open(f, "rb") as fh:  # a missing file is FileNotFoundError, not a bad file
+            return _load(fh, os.fspath(f))
+    return _load(f, getattr(f, "name", "<file object>"))
+
+
+def _load(f, name):
     try:
         zf = zipfile.ZipFile(f)
-    except zipfile.BadZipFile as e:
+    except Exception as e:  # noqa: BLE001  (BadZipFile, but a damaged header can raise almost anything)
         raise ValueError(f"{name}: not a minidl file (minidl files are ZIP archives written by minidl.save); "
-                         f"it may be truncated or corrupted ({e})") from None
+                         f"it may be truncated or corrupted ({type(e).__name__}: {e})") from None
     with zf:
         names = zf.namelist()
         if MANIFEST not in names:
@@ -257,3 +289,5 @@ def load(f, map_location=None, weights_only=True):
             return _Decoder(zf, descs, name).node(manifest["root"])
         except RecursionError:
             raise ValueError(f"{name}: corrupted manifest (nested too deeply)") from None
+        except (TypeError, KeyError, AttributeError) as e:  # a manifest of the wrong shape
+            raise ValueError(f"{name}: corrupted manifest ({type(e).__name__}: {e})") from None

@@ -15,6 +15,8 @@ using detail::check_writable;
 using detail::may_overlap;
 
 bool detail::has_broadcast_dim(const Tensor& t) {
+  // (an empty tensor has no elements to overlap, whatever its strides: NumPy gives some 0)
+  if (t.numel() == 0) return false;
   for (size_t d = 0; d < t.shape().size(); ++d)
     if (t.strides()[d] == 0 && t.shape()[d] > 1) return true;
   return false;

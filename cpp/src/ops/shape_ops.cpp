@@ -231,8 +231,8 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  const int64_t s = wrap_dim(start_dim, x.dim()), e = wrap_dim(end_dim, x.dim());  // 0-d: dims 0, -1
   if (x.dim() == 0) return reshape(x, {1});
-  const int64_t s = wrap_dim(start_dim, x.dim()), e = wrap_dim(end_dim, x.dim());
   MINIDL_CHECK(s <= e, ValueError, "flatten: start_dim (", start_dim, ") cannot come after end_dim (", end_dim, ")");
   Shape shape(x.shape().begin(), x.shape().begin() + s);
   int64_t merged = 1;
@@ -325,8 +325,13 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   const int64_t d = wrap_dim(dim, x.dim()), n = x.shape()[d];
   // PyTorch's rule: pieces of ceil(n / chunks), so there may be fewer than `chunks`;
   // an empty dim still gives `chunks` empty pieces.
-  if (n == 0) return split_sizes(x, std::vector<int64_t>(chunks, 0), d);
-  return split(x, (n + chunks - 1) / chunks, d);
+  if (n == 0) {
+    // (PyTorch runs out of memory on chunk(empty, 2**40); refuse before allocating the pieces)
+    MINIDL_CHECK(chunks <= (int64_t{1} << 20), ValueError, "chunk: ", chunks, " empty pieces of an empty dim ",
+                 d, " are too many (at most 2**20)");
+    return split_sizes(x, std::vector<int64_t>(chunks, 0), d);
+  }
+  return split(x, n / chunks + (n % chunks != 0), d);  // ceil(n / chunks); n + chunks - 1 could overflow
 }
 
 }  // namespace minidl

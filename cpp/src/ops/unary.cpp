@@ -146,11 +146,19 @@ Tensor relu(const Tensor& x) {
 Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   MINIDL_CHECK(lo || hi, ValueError, "clamp: at least one of min and max must be given");
   MINIDL_CHECK(x.dtype() != DType::Bool, TypeError, "clamp is not defined for bool tensors");
-  const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
-  // The result keeps x's dtype; bounds are applied in double precision.
-  Tensor y = apply_unary(x, x.dtype(), [l, h](auto v) {
+  double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
+  const bool nan_bound = std::isnan(l) || std::isnan(h);
+  if (x.dtype() == DType::Int64) {
+    // an int64 result cannot hold NaN, and casting a bound beyond int64's range is undefined
+    MINIDL_CHECK(!nan_bound, ValueError, "clamp: min=", l, ", max=", h, ": a NaN bound on an int64 tensor");
+    l = std::max(l, -9.2e18);
+    h = std::min(h, 9.2e18);
+  }
+  // The result keeps x's dtype; bounds are applied in double precision. A NaN bound gives NaN
+  // (PyTorch), which std::max/std::min would drop.
+  Tensor y = apply_unary(x, x.dtype(), [l, h, nan_bound](auto v) {
     using T = decltype(v);
-    const double r = std::min(std::max(static_cast<double>(v), l), h);
+    const double r = nan_bound ? NAN : std::min(std::max(static_cast<double>(v), l), h);
     return static_cast<T>(std::isnan(static_cast<double>(v)) ? static_cast<double>(v) : r);
   });
   if (any_requires_grad({&x}))
