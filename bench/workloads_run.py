@@ -32,7 +32,8 @@ MLPS = {
              False, 0.0),
 }
 INFER = ("inference, MLP 784-128-10, batch 1 (eval, no_grad)", (784, 128, 10), 1)
-EPOCH = "one epoch of `minidl compare`'s default model (digits, MLP 64-64-10, batch 32, Adam), DataLoader included"
+EPOCH = ("one epoch of `minidl compare`'s default model (digits, MLP 64-64-10, batch 32, Adam), "
+         "DataLoader included")
 SGEMM_N = 2048
 LIBS = ("minidl", "PyTorch", "NumPy")
 
@@ -89,7 +90,6 @@ def setup_lib(lib, args):
     set_threads(args.threads, args.passive)
     if lib != "PyTorch":
         sys.meta_path.insert(0, _NoTorch())  # bench_*.py then take PyTorch as not installed
-    import numpy as np  # noqa: F401
     if lib == "PyTorch":
         import torch
         torch.set_num_threads(args.threads)

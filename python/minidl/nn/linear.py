@@ -64,7 +64,8 @@ class Linear(Module):
             shape = getattr(input, "shape", None)
             if shape is not None and (not shape or shape[-1] != self.in_features):
                 raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
-                                 f"expects input of shape (*, {self.in_features}), got {tuple(shape)}") from None
+                                 f"expects input of shape (*, {self.in_features}), got {tuple(shape)}"
+                                 ) from None
             raise
 
     def extra_repr(self):
