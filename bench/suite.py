@@ -175,7 +175,11 @@ def environment(load_before, load_after):
             versions[mod] = proc.stdout.strip() or "?"
     proc = subprocess.run([sys.executable, "-c", "import minidl; print(minidl.__version__)"],
                           capture_output=True, text=True, cwd=ROOT)
-    command = "python bench/suite.py" + "".join(" " + a for a in sys.argv[1:])
+    argv = sys.argv[1:]
+    if "--json" in argv:  # where the raw results were saved is not part of how they were measured
+        i = argv.index("--json")
+        argv = argv[:i] + argv[i + 2:]
+    command = "python bench/suite.py" + "".join(" " + a for a in argv)
     return [
         f"- Command: `{command}` (from the repository root)",
         f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
