@@ -90,6 +90,7 @@ def setup_lib(lib, args):
     set_threads(args.threads, args.passive)
     if lib != "PyTorch":
         sys.meta_path.insert(0, _NoTorch())  # bench_*.py then take PyTorch as not installed
+    __import__("numpy")  # every process uses it: its RSS belongs to "after imports"
     if lib == "PyTorch":
         import torch
         torch.set_num_threads(args.threads)
