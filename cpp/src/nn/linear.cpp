@@ -7,6 +7,7 @@
 // extra pass: the output is filled with it and gemm adds the product (beta = 1).
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <xtensor-blas/xblas.hpp>
 
 #include "../ops/elementwise_util.hpp"
@@ -48,6 +49,23 @@ Mat as_mat(const Tensor& m) {
 
 Mat transposed(const Mat& a) { return {a.t, flip(a.trans), a.ld}; }
 
+// OpenBLAS splits a matrix-vector product over all its threads from ~10^4 multiply-adds on; for
+// a batch-1 layer (784x128: ~5 us) waking the second thread costs more than it saves, and far
+// more when idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE: 11 -> 27 us per inference).
+// Below kSerialGemv multiply-adds a gemv therefore runs on the calling thread alone.
+constexpr int64_t kSerialGemv = int64_t(1) << 18;
+
+extern "C" {  // OpenBLAS's own (its cblas.h clashes with xflens's declarations)
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+}
+
+struct SerialBlas {  // one thread for OpenBLAS while alive; minidl calls BLAS outside parallel regions
+  int prev = openblas_get_num_threads();
+  SerialBlas() { if (prev > 1) openblas_set_num_threads(1); }
+  ~SerialBlas() { if (prev > 1) openblas_set_num_threads(prev); }
+};
+
 // C (m x n, contiguous) = A B + beta C, A (m x k) and B (k x n) as their Mats read them.
 // A single output row or column goes to gemv: OpenBLAS's gemm is several times slower there.
 template <class T>
@@ -62,6 +80,8 @@ void product(int m, int n, int k, const Mat& A, const Mat& B, T beta, T* C) {
   }
   const T* a = A.t.data<T>();
   const T* b = B.t.data<T>();
+  std::optional<SerialBlas> serial;
+  if ((m == 1 || n == 1) && int64_t(m) * n * k < kSerialGemv) serial.emplace();
   if (m == 1) {  // c = op(B)^T a
     const int inc_a = A.trans == Transpose::NoTrans ? 1 : A.ld;
     if (B.trans == Transpose::NoTrans) gemv<int>(RM, Transpose::Trans, k, n, T(1), b, B.ld, a, inc_a, beta, C, 1);
