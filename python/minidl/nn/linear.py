@@ -54,11 +54,19 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        shape = input.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
-                             f"expects input of shape (*, {self.in_features}), got {tuple(shape)}")
-        return F.linear(input, self.weight, self.bias)
+        # The hot path of every MLP: the parameters are read from _parameters (self.weight would
+        # go through Module.__getattr__, a Python call each), and the shape is checked by the
+        # kernel; only when it refuses do we look again, to give the layer's own message.
+        params = self._parameters
+        try:
+            return F.linear(input, params["weight"], params["bias"])
+        except ValueError:
+            shape = getattr(input, "shape", None)
+            if shape is not None and (not shape or shape[-1] != self.in_features):
+                raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
+                                 f"expects input of shape (*, {self.in_features}), got {tuple(shape)}"
+                                 ) from None
+            raise
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
