@@ -67,9 +67,12 @@ def notes_classes(NotesMLP):
             self.t = 0
 
         def update(self, grads):
+            self.adam_step([dW for dW, _ in grads] + [db for _, db in grads])
+
+        def adam_step(self, flat):
+            """One Adam update of self.params from their gradients `flat` (same order)."""
             self.t += 1
             c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-            flat = [dW for dW, _ in grads] + [db for _, db in grads]
             for p, g, m, v in zip(self.params, flat, self.m, self.v):
                 m *= self.b1
                 m += (1 - self.b1) * g
@@ -140,14 +143,6 @@ def notes_classes(NotesMLP):
 
         def update(self, grads):
             pairs, gg, gbeta = grads
-            self.t += 1
-            c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-            flat = [dW for dW, _ in pairs] + [db for _, db in pairs] + gg + gbeta
-            for p, g, m, v in zip(self.params, flat, self.m, self.v):
-                m *= self.b1
-                m += (1 - self.b1) * g
-                v *= self.b2
-                v += (1 - self.b2) * g * g
-                p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+            self.adam_step([dW for dW, _ in pairs] + [db for _, db in pairs] + gg + gbeta)
 
     return NotesAdam, NotesBN
