@@ -2,6 +2,7 @@
 // bumped in the constructors and destructors of TensorImpl, Storage and Node; a leak test
 // compares them before and after its work.
 #include "common.hpp"
+#include "minidl/buffer_cache.hpp"
 
 namespace minidl::bind {
 
@@ -26,6 +27,12 @@ void bind_debug(py::module_& d) {
   d.def("live_tensor_impls", &TensorImpl::live_count, "TensorImpls alive now (tensors and views).");
   d.def("live_storages", &Storage::live_count, "Storages (blocks of tensor memory) alive now.");
   d.def("live_nodes", &Node::live_count, "Autograd graph Nodes alive now (grad_fn and AccumulateGrad).");
+  d.def("buffer_cache", [] {
+        const auto s = buffer_cache::stats();
+        return py::dict(py::arg("blocks") = s.cached_blocks, py::arg("bytes") = s.cached_bytes,
+                        py::arg("hits") = s.hits, py::arg("misses") = s.misses);
+      }, "The cache of freed tensor buffers (storage.cpp): blocks and bytes held, hits and misses.");
+  d.def("empty_buffer_cache", &buffer_cache::empty, "Frees every buffer the cache holds.");
   d.def("sanitizers", &sanitizers, "The sanitizers this build of the extension runs under: 'address', 'undefined'.");
 }
 
