@@ -12,7 +12,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "minidl/autograd/node.hpp"
 #include "minidl/creation.hpp"
@@ -77,12 +76,11 @@ Grads apply_node(Node& n, const Tensor& g) {
   }
 }
 
-void accumulate(std::unordered_map<Node*, Tensor>& buffers, Node* n, Tensor g) {
-  auto it = buffers.find(n);
-  if (it == buffers.end() || !it->second.defined())
-    buffers[n] = std::move(g);
+void accumulate(Tensor& buffer, Tensor g) {
+  if (!buffer.defined())
+    buffer = std::move(g);
   else
-    it->second = add(it->second, g);
+    buffer = add(buffer, g);
 }
 
 struct Roots {
@@ -121,38 +119,53 @@ void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
              std::unordered_map<Node*, Tensor>* captured) {
   NoGradGuard no_grad;  // backward formulas are not themselves recorded
 
-  // 1. dependency counts, by an explicit-stack walk
-  std::unordered_map<Node*, int> deps;
-  std::unordered_set<Node*> seen;
+  // 1. number the nodes and count, for each, the edges into it, by an explicit-stack walk.
+  //    One hash lookup per edge; everything after is indexed by the node's number (an MLP's
+  //    graph has a dozen nodes, and four hash tables per backward were a visible share of a step).
+  std::unordered_map<Node*, int> index;
+  std::vector<Node*> nodes;
+  std::vector<int> deps;
+  auto number = [&](Node* n) {
+    auto [it, fresh] = index.try_emplace(n, static_cast<int>(nodes.size()));
+    if (fresh) {
+      nodes.push_back(n);
+      deps.push_back(0);
+    }
+    return std::pair<int, bool>(it->second, fresh);
+  };
+  index.reserve(32);
   std::vector<Node*> stack;
   for (const auto& n : roots.nodes)
-    if (seen.insert(n.get()).second) stack.push_back(n.get());
+    if (number(n.get()).second) stack.push_back(n.get());
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const auto& e : n->next_edges()) {
       if (!e.fn) continue;
-      ++deps[e.fn.get()];
-      if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+      auto [i, fresh] = number(e.fn.get());
+      ++deps[i];
+      if (fresh) stack.push_back(e.fn.get());
     }
   }
 
   // 2. seed the roots, then run nodes as they become ready
-  std::unordered_map<Node*, Tensor> buffers;
-  for (size_t i = 0; i < roots.nodes.size(); ++i) accumulate(buffers, roots.nodes[i].get(), roots.grads[i]);
-  std::vector<Node*> ready;
-  std::unordered_set<Node*> queued;
-  for (const auto& n : roots.nodes)
-    if (deps[n.get()] == 0 && queued.insert(n.get()).second) ready.push_back(n.get());
+  std::vector<Tensor> buffers(nodes.size());
+  for (size_t i = 0; i < roots.nodes.size(); ++i) accumulate(buffers[index[roots.nodes[i].get()]], roots.grads[i]);
+  std::vector<int> ready;
+  std::vector<char> queued(nodes.size(), 0);
+  for (const auto& n : roots.nodes) {
+    const int i = index[n.get()];
+    if (deps[i] == 0 && !queued[i]) {
+      queued[i] = 1;
+      ready.push_back(i);
+    }
+  }
 
   while (!ready.empty()) {
-    Node* n = ready.back();
+    const int ni = ready.back();
     ready.pop_back();
-    Tensor g;
-    if (auto it = buffers.find(n); it != buffers.end()) {
-      g = std::move(it->second);
-      buffers.erase(it);
-    }
+    Node* n = nodes[ni];
+    Tensor g = std::move(buffers[ni]);
 
     Grads input_grads;
     if (g.defined()) {
@@ -175,9 +188,10 @@ void execute(const Roots& roots, bool retain_graph, bool accumulate_into_leaves,
     for (size_t i = 0; i < edges.size(); ++i) {
       Node* next = edges[i].fn.get();
       if (!next) continue;
+      const int j = index.find(next)->second;
       if (i < input_grads.size() && input_grads[i].defined())
-        accumulate(buffers, next, reduce_to_input(input_grads[i], edges[i], *n));
-      if (--deps[next] == 0) ready.push_back(next);
+        accumulate(buffers[j], reduce_to_input(input_grads[i], edges[i], *n));
+      if (--deps[j] == 0) ready.push_back(j);
     }
     if (!retain_graph) n->release();
   }
