@@ -66,6 +66,21 @@ def test_linear_non_contiguous_operands(dtype, out_features):
         np.testing.assert_allclose(y.numpy(), linear_ref(x, wt.T, b), **tol(dtype))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("in_f,out_f", [(1, 1), (3, 5), (16, 4), (17, 7), (33, 9), (784, 128), (100, 130)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_one_sample(dtype, in_f, out_f, with_bias):
+    # One sample goes through minidl's own gemv (rows of W four at a time, SIMD over in_f, a
+    # scalar tail): sizes off the SIMD width and off the 4-row blocks, and a weight whose rows
+    # are not adjacent in memory (a column slice, leading dim > in_f).
+    x = randn(1, in_f, dtype=dtype)
+    b = randn(out_f, dtype=dtype)
+    for w in (randn(out_f, in_f, dtype=dtype), randn(out_f, in_f + 3, dtype=dtype)[:, 1:in_f + 1]):
+        for xin in (x, x[0]):
+            y = F.linear(minidl.from_numpy(xin), minidl.from_numpy(w), minidl.from_numpy(b) if with_bias else None)
+            np.testing.assert_allclose(y.numpy(), linear_ref(xin, w, b if with_bias else None), **tol(dtype))
+
+
 def test_linear_3d_input_noncontiguous_leading_dims():
     x = randn(3, 4, 5)[:, ::2]  # (3, 2, 5), leading dims do not fold into one stride
     w, b = randn(6, 5), randn(6)

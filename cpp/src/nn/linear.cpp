@@ -7,7 +7,13 @@
 // extra pass: the output is filled with it and gemm adds the product (beta = 1).
 #include <algorithm>
 #include <climits>
+#include <vector>
 #include <xtensor-blas/xblas.hpp>
+
+#pragma GCC diagnostic push  // GCC 12's false positive inside its AVX-512 intrinsics (see optim)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <xsimd/xsimd.hpp>
+#pragma GCC diagnostic pop
 
 #include "../ops/elementwise_util.hpp"
 #include "minidl/nn/layers.hpp"
@@ -48,6 +54,46 @@ Mat as_mat(const Tensor& m) {
 
 Mat transposed(const Mat& a) { return {a.t, flip(a.trans), a.ld}; }
 
+// c = beta c + W a for a small row-major W (n x k, leading dim ld): one sample through a layer.
+// Four rows at a time share each loaded vector of a; single-threaded, no BLAS. OpenBLAS's gemv
+// split a 784 x 128 product over both threads and paid for waking the second one on every call,
+// and running it on one thread would mean changing its global thread count per call (which
+// set_num_threads' lock forbids: parallel.hpp).
+constexpr int64_t kSmallGemv = int64_t(1) << 18;  // multiply-adds; larger products go to BLAS
+
+template <class T>
+void small_gemv(int n, int k, const T* W, int ld, const T* a, T beta, T* c) {
+  using B = xsimd::batch<T>;
+  constexpr int Wd = static_cast<int>(B::size);
+  const int kv = k - k % Wd;
+  auto tail = [&](const T* row) {
+    T s = 0;
+    for (int i = kv; i < k; ++i) s += row[i] * a[i];
+    return s;
+  };
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const T *r0 = W + static_cast<int64_t>(j) * ld, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
+    B s0(T(0)), s1(T(0)), s2(T(0)), s3(T(0));
+    for (int i = 0; i < kv; i += Wd) {
+      const B x = B::load_unaligned(a + i);
+      s0 = xsimd::fma(B::load_unaligned(r0 + i), x, s0);
+      s1 = xsimd::fma(B::load_unaligned(r1 + i), x, s1);
+      s2 = xsimd::fma(B::load_unaligned(r2 + i), x, s2);
+      s3 = xsimd::fma(B::load_unaligned(r3 + i), x, s3);
+    }
+    const T d[4] = {xsimd::hadd(s0) + tail(r0), xsimd::hadd(s1) + tail(r1),
+                    xsimd::hadd(s2) + tail(r2), xsimd::hadd(s3) + tail(r3)};
+    for (int q = 0; q < 4; ++q) c[j + q] = (beta == T(0) ? T(0) : beta * c[j + q]) + d[q];
+  }
+  for (; j < n; ++j) {
+    const T* r = W + static_cast<int64_t>(j) * ld;
+    B s(T(0));
+    for (int i = 0; i < kv; i += Wd) s = xsimd::fma(B::load_unaligned(r + i), B::load_unaligned(a + i), s);
+    c[j] = (beta == T(0) ? T(0) : beta * c[j]) + xsimd::hadd(s) + tail(r);
+  }
+}
+
 // C (m x n, contiguous) = A B + beta C, A (m x k) and B (k x n) as their Mats read them.
 // A single output row or column goes to gemv: OpenBLAS's gemm is several times slower there.
 template <class T>
@@ -62,6 +108,11 @@ void product(int m, int n, int k, const Mat& A, const Mat& B, T beta, T* C) {
   }
   const T* a = A.t.data<T>();
   const T* b = B.t.data<T>();
+  if (m == 1 && B.trans == Transpose::Trans && A.trans == Transpose::NoTrans &&
+      static_cast<int64_t>(n) * k <= kSmallGemv) {  // one sample: c = W a, W = B^T stored by rows
+    small_gemv<T>(n, k, b, B.ld, a, beta, C);
+    return;
+  }
   BlasGuard blas;  // set_num_threads must wait (parallel.hpp)
   if (m == 1) {  // c = op(B)^T a
     const int inc_a = A.trans == Transpose::NoTrans ? 1 : A.ld;
@@ -74,6 +125,20 @@ void product(int m, int n, int k, const Mat& A, const Mat& B, T beta, T* C) {
   } else {
     gemm<int>(RM, A.trans, B.trans, m, n, k, T(1), a, A.ld, b, B.ld, beta, C, n);
   }
+}
+
+// db = sum of the rows of g (M, N), contiguous: one pass down the rows, each column summed in
+// double as minidl's sum does. The general reduction plans its loops per call, which cost more
+// than the sum itself at MLP sizes.
+template <class T>
+Tensor column_sums(const Tensor& g, int64_t M, int64_t N) {
+  std::vector<double> acc(static_cast<size_t>(N), 0.0);
+  const T* p = g.data<T>();
+  for (int64_t r = 0; r < M; ++r)
+    for (int64_t c = 0; c < N; ++c) acc[c] += p[r * N + c];
+  Tensor out = Tensor::empty({N}, g.dtype());
+  std::copy(acc.begin(), acc.end(), out.data<T>());
+  return out;
 }
 
 }  // namespace
@@ -151,7 +216,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                               Mat{sx.get(), xt, xld}, T(0), dw.data<T>());
                  }
                }
-               if (n.needs_input_grad(2)) db = sum(g2, {0});
+               if (n.needs_input_grad(2))
+                 db = g2.is_contiguous() && M * out_f <= kParallelGrain ? column_sums<T>(g2, M, out_f) : sum(g2, {0});
                return {dx, dw, db};
              });
            });
