@@ -16,6 +16,7 @@
 #pragma GCC diagnostic pop
 
 #include "../ops/elementwise_util.hpp"
+#include "minidl/grad_mode.hpp"
 #include "minidl/nn/layers.hpp"
 #include "minidl/ops/reduce.hpp"
 #include "minidl/ops/shape_ops.hpp"
@@ -168,18 +169,18 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   Shape out_shape = input.shape();
   out_shape.back() = out_f;
 
-  // detached: the casts and reshapes below are this op's business, not steps autograd records
   Mat X, W;
   Tensor y = dispatch_floating(d, "linear", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    X = as_mat(reshape(detail::as_dtype(input.detach(), d), {M, in_f}));
-    W = as_mat(detail::as_dtype(weight.detach(), d));
+    NoGradGuard internal;  // the casts and reshapes below are this op's business, not steps autograd records
+    X = as_mat(detail::as_dtype(input.dim() == 2 ? input : reshape(input, {M, in_f}), d));
+    W = as_mat(detail::as_dtype(weight, d));
     const int im = blas_int(M, "batch size"), in = blas_int(out_f, "size"), ik = blas_int(in_f, "size");
     Tensor out = Tensor::empty(out_shape, d);
     T* py = out.data<T>();
     T beta = 0;
     if (bias.defined() && out.numel() > 0) {
-      const Tensor b = contiguous(detail::as_dtype(bias.detach(), d));
+      const Tensor b = contiguous(detail::as_dtype(bias, d));
       const T* pb = b.data<T>();
       parallel_for(M, std::max<int64_t>(1, kParallelGrain / out_f), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) std::copy(pb, pb + out_f, py + r * out_f);
@@ -201,7 +202,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                const Tensor& g, const Node& n) -> Grads {
              return dispatch_floating(g.dtype(), "linear backward", [&](auto tag) -> Grads {
                using T = typename decltype(tag)::type;
-               const Tensor g2 = reshape(g, {M, out_f});
+               const Tensor g2 = g.dim() == 2 ? g : reshape(g, {M, out_f});
                Tensor dx, dw, db;
                if (n.needs_input_grad(0) || n.needs_input_grad(1)) {
                  const Mat G = as_mat(g2);

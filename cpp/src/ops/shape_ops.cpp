@@ -53,6 +53,8 @@ std::optional<Strides> view_strides(const Shape& shape_in, const Strides& stride
   if (numel_of(shape_in) == 0) return contiguous_strides(new_shape);
   Shape shape;
   Strides strides;
+  shape.reserve(shape_in.size());
+  strides.reserve(shape_in.size());
   for (size_t i = 0; i < shape_in.size(); ++i)
     if (shape_in[i] != 1) {
       shape.push_back(shape_in[i]);
@@ -92,14 +94,17 @@ Tensor embed(const Shape& x_shape, const Tensor& g, const Pick& pick) {
 
 }  // namespace
 
-// view: same data, new shape            dx = g.reshape(x.shape)
-Tensor view(const Tensor& x, const Shape& shape) {
-  const Shape s = infer_shape(shape, x.numel());
-  auto st = view_strides(x.shape(), x.strides(), s);
-  MINIDL_CHECK(st.has_value(), Error, "view size ", shape_str(s), " is not compatible with input tensor's size ",
-               shape_str(x.shape()), " and strides; at least one dimension spans across two contiguous "
-               "subspaces. Use .reshape(...) instead.");
-  Tensor y = make_view_of(x, s, *st, x.offset());
+namespace {
+
+// x's data as shape s (numel already checked), if its strides allow: a contiguous x always does,
+// with the standard strides (as NumPy gives); reshape is on every layer's hot path.
+std::optional<Strides> strides_for(const Tensor& x, const Shape& s) {
+  if (x.is_contiguous()) return contiguous_strides(s);
+  return view_strides(x.shape(), x.strides(), s);
+}
+
+Tensor view_as_shape(const Tensor& x, Shape s, Strides st) {
+  Tensor y = make_view_of(x, std::move(s), std::move(st), x.offset());
   if (any_requires_grad({&x}))
     record("ViewBackward0", {x}, y, [in_shape = x.shape()](const Tensor& g, const Node&) -> Grads {
       return {reshape(g, in_shape)};
@@ -107,11 +112,24 @@ Tensor view(const Tensor& x, const Shape& shape) {
   return y;
 }
 
+}  // namespace
+
+// view: same data, new shape            dx = g.reshape(x.shape)
+Tensor view(const Tensor& x, const Shape& shape) {
+  Shape s = infer_shape(shape, x.numel());
+  auto st = strides_for(x, s);
+  MINIDL_CHECK(st.has_value(), Error, "view size ", shape_str(s), " is not compatible with input tensor's size ",
+               shape_str(x.shape()), " and strides; at least one dimension spans across two contiguous "
+               "subspaces. Use .reshape(...) instead.");
+  return view_as_shape(x, std::move(s), std::move(*st));
+}
+
 // reshape: a view when strides allow, else a contiguous copy
 Tensor reshape(const Tensor& x, const Shape& shape) {
-  const Shape s = infer_shape(shape, x.numel());
-  if (view_strides(x.shape(), x.strides(), s)) return view(x, s);
-  return view(contiguous(x), s);
+  Shape s = infer_shape(shape, x.numel());
+  if (auto st = strides_for(x, s)) return view_as_shape(x, std::move(s), std::move(*st));
+  const Tensor c = contiguous(x);
+  return view_as_shape(c, s, contiguous_strides(s));
 }
 
 // transpose: swap two dims               dx = g.transpose(d0, d1)
