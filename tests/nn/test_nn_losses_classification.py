@@ -437,3 +437,41 @@ def test_cross_entropy_row_lengths(dtype, C):
     out.backward()
     soft = np.exp(np_log_softmax(z.astype(np.float64), 1))
     np.testing.assert_allclose(zt.grad.numpy(), soft - np.eye(C)[y], **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+def test_cross_entropy_many_short_rows(dtype, eps):
+    # Short rows (fewer classes than one SIMD vector) are handled in blocks of 64 rows: more rows
+    # than one block, ignored samples, class weights and label smoothing.
+    n, C = 200, 10
+    z = logits((n, C), dtype) * 4
+    y = classes((n,), C)
+    y[::7] = -100
+    w = RNG.uniform(0.5, 2, C).astype(dtype)
+    zt = T(z.copy(), requires_grad=True)
+    out = F.cross_entropy(zt, T(y), weight=T(w), label_smoothing=eps)
+    np.testing.assert_allclose(npv(out), np_cross_entropy(z, y, weight=w, label_smoothing=eps), **tol(dtype))
+    out.backward()
+    # the gradient against float64 finite differences of the NumPy reference
+    zd = z.astype(np.float64)
+    num = np.zeros_like(zd)
+    h = 1e-6
+    for i in range(0, n, 37):
+        for c in range(C):
+            zp, zm = zd.copy(), zd.copy()
+            zp[i, c] += h
+            zm[i, c] -= h
+            num[i, c] = (np_cross_entropy(zp, y, weight=w.astype(np.float64), label_smoothing=eps)
+                         - np_cross_entropy(zm, y, weight=w.astype(np.float64), label_smoothing=eps)) / (2 * h)
+    rows = np.arange(0, n, 37)
+    np.testing.assert_allclose(zt.grad.numpy()[rows], num[rows], rtol=1e-4, atol=1e-6 if dtype == np.float64 else 2e-5)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cross_entropy_short_rows_with_infinities(dtype):
+    z = np.array([[0.0, 1.0, np.inf], [-np.inf, -np.inf, -np.inf], [1.0, 2.0, 3.0]], dtype=dtype)
+    ref = F.cross_entropy(T(z.copy()), T(np.array([0, 1, 2])), reduction="none").numpy()
+    assert np.isnan(ref[0]) or np.isinf(ref[0])
+    assert np.isnan(ref[1]) or np.isinf(ref[1])
+    np.testing.assert_allclose(ref[2], np_cross_entropy(z[2:], np.array([2]), reduction="none")[0], **tol(dtype))

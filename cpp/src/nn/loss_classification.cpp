@@ -158,6 +158,68 @@ void line_softmax(const T* z, int64_t C, int64_t S, Lse<T> L, T* out) {
   for (; c < C; ++c) out[c * S] = std::exp(L.logp(z[c * S]));
 }
 
+// ---- rows shorter than one SIMD vector (2 to 15 classes in 16 float lanes), many at a time ----
+// Per row, line_lse paid for a padded vector, a horizontal sum and a scalar log (~25 ns a row,
+// as much as the rest of the loss). Here a block of rows is shifted by its maxima into one
+// buffer, exponentiated a whole vector at a time, summed per row, and the logs taken in vectors.
+// Rows of (N, C) with S = 1 only: row m starts at z + m * C.
+template <class T>
+bool short_rows(int64_t C, int64_t S) { return S == 1 && C < static_cast<int64_t>(xsimd::batch<T>::size); }
+
+// exp of p[0, n) in place, the last partial vector padded (with -inf: exp gives 0).
+template <class T>
+void exp_in_place(T* p, int64_t n) {
+  using B = xsimd::batch<T>;
+  constexpr int64_t W = B::size;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) xsimd::exp(B::load_unaligned(p + i)).store_unaligned(p + i);
+  if (i < n) {
+    alignas(64) T lanes[W];
+    std::fill(lanes, lanes + W, -std::numeric_limits<T>::infinity());
+    std::copy(p + i, p + n, lanes);
+    xsimd::exp(B::load_aligned(lanes)).store_aligned(lanes);
+    std::copy(lanes, lanes + (n - i), p + i);
+  }
+}
+
+// pL[2m], pL[2m+1] = the (m, lg) of line_lse for rows [m0, m1).
+template <class T>
+void short_rows_lse(const T* z, int64_t C, int64_t m0, int64_t m1, T* pL) {
+  using B = xsimd::batch<T>;
+  constexpr int64_t W = B::size, R = 64;  // R rows per block: R * C < R * W values
+  alignas(64) T buf[R * W];
+  alignas(64) T sums[R];
+  for (int64_t r0 = m0; r0 < m1; r0 += R) {
+    const int64_t n = std::min(R, m1 - r0);
+    for (int64_t r = 0; r < n; ++r) {
+      const T* zr = z + (r0 + r) * C;
+      const T m = line_max(zr, C, int64_t(1));
+      pL[2 * (r0 + r)] = m;
+      for (int64_t c = 0; c < C; ++c)  // a row whose max is +-inf gets lg = 0 below, as in line_lse
+        buf[r * C + c] = std::isfinite(m) ? zr[c] - m : -std::numeric_limits<T>::infinity();
+    }
+    exp_in_place(buf, n * C);
+    std::fill(sums, sums + R, T(1));
+    for (int64_t r = 0; r < n; ++r) {
+      T a = 0;
+      for (int64_t c = 0; c < C; ++c) a += buf[r * C + c];
+      sums[r] = a;
+    }
+    for (int64_t r = 0; r < R; r += W) xsimd::log(B::load_aligned(sums + r)).store_aligned(sums + r);
+    for (int64_t r = 0; r < n; ++r) pL[2 * (r0 + r) + 1] = std::isfinite(pL[2 * (r0 + r)]) ? sums[r] : T(0);
+  }
+}
+
+// out rows [m0, m1) = softmax of z's rows, given their logsumexps (as line_softmax).
+template <class T>
+void short_rows_softmax(const T* z, int64_t C, int64_t m0, int64_t m1, const T* pL, T* out) {
+  for (int64_t m = m0; m < m1; ++m) {
+    const Lse<T> L = get(pL, m);
+    for (int64_t c = 0; c < C; ++c) out[m * C + c] = L.logp(z[m * C + c]);
+  }
+  exp_in_place(out + m0 * C, (m1 - m0) * C);
+}
+
 int64_t sample_grain(int64_t C) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(8 * C, 1)); }
 
 // The finished loss from per-sample values `l` (sample_shape): 'none' gives l, 'sum' its sum,
@@ -220,7 +282,9 @@ Tensor cross_entropy_index(const Tensor& input, const Tensor& target, const Tens
     const T* z = xc.data<T>();
     T* pl = loss.data<T>();
     T* pL = lse.data<T>();
+    const bool batched = short_rows<T>(C, S);
     parallel_for(M, sample_grain(C), [&](int64_t m0, int64_t m1) {
+      if (batched) short_rows_lse(z, C, m0, m1, pL);
       for (int64_t m = m0; m < m1; ++m) {
         const int64_t y = t[m];
         if (y == ignore_index) {
@@ -229,7 +293,7 @@ Tensor cross_entropy_index(const Tensor& input, const Tensor& target, const Tens
           continue;
         }
         const T* zr = z + L.base(m);
-        const Lse<T> lz = line_lse(zr, C, S);
+        const Lse<T> lz = batched ? get(pL, m) : line_lse(zr, C, S);
         put(pL, m, lz);
         double l = -(1 - eps) * (w ? w[y] : T(1)) * static_cast<double>(lz.logp(zr[y * S]));
         if (eps > 0) {
@@ -259,7 +323,9 @@ Tensor cross_entropy_index(const Tensor& input, const Tensor& target, const Tens
                const auto gm = sample_grad<T>(gc, r, denom);
                const int64_t C = L.C, S = L.S;
                const T se = static_cast<T>(eps / C);
+               const bool batched = short_rows<T>(C, S);
                parallel_for(L.M(), sample_grain(C), [&](int64_t m0, int64_t m1) {
+                 if (batched) short_rows_softmax(z, C, m0, m1, pL, pd);
                  for (int64_t m = m0; m < m1; ++m) {
                    const int64_t y = t[m];
                    T* dr = pd + L.base(m);
@@ -269,7 +335,7 @@ Tensor cross_entropy_index(const Tensor& input, const Tensor& target, const Tens
                    }
                    const T a = gm[m], wy = w ? w[y] : T(1);
                    const T K = static_cast<T>((1 - eps) * wy + eps / C * wall);
-                   line_softmax(z + L.base(m), C, S, get(pL, m), dr);
+                   if (!batched) line_softmax(z + L.base(m), C, S, get(pL, m), dr);
                    for (int64_t c = 0; c < C; ++c) dr[c * S] = a * (K * dr[c * S] - se * (w ? w[c] : T(1)));
                    dr[y * S] -= a * static_cast<T>((1 - eps) * wy);
                  }
