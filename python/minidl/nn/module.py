@@ -389,19 +389,21 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the ``.grad`` of every parameter: to None (default, as PyTorch) or to zeros."""
+        if set_to_none:
+            # (assigning None is cheaper than reading .grad to check: a read makes a new object)
+            for p in self.parameters():
+                p.grad = None
+            return
         for p in self.parameters():
             g = p.grad
             if g is None:
                 continue
-            if set_to_none:
-                p.grad = None
+            if g.grad_fn is not None:
+                g.detach_()
             else:
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                with no_grad():
-                    g.zero_()
+                g.requires_grad_(False)
+            with no_grad():
+                g.zero_()
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant (children first) and then self; returns self.

@@ -227,18 +227,22 @@ class Optimizer:
         ``set_to_none=True`` (PyTorch's default) drops them: the next backward writes fresh
         tensors, and ``step`` skips parameters whose ``grad`` is None. ``False`` zeroes them in place.
         """
+        if set_to_none:
+            # Assigning None to a grad that is already None does nothing, and is cheaper than
+            # reading .grad first to check (each read makes a new Python tensor object).
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                g = p.grad
+                if g is None:
                     continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g = g.detach()
-                        p.grad = g
-                    g.zero_()
+                if g.grad_fn is not None:
+                    g = g.detach()
+                    p.grad = g
+                g.zero_()
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. ``closure``: re-evaluates the loss
