@@ -130,6 +130,14 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not self._forward_pre_hooks and not self._forward_hooks:  # the common case: one call
+            # Calls with one or two positional arguments (a layer's input; a loss's input and
+            # target) pass them as they are: forward(*args, **kwargs) takes a slower path through
+            # the interpreter, a measurable share of a small layer's time.
+            if not kwargs:
+                if len(args) == 1:
+                    return self.forward(args[0])
+                if len(args) == 2:
+                    return self.forward(args[0], args[1])
             return self.forward(*args, **kwargs)
         for hook in tuple(self._forward_pre_hooks.values()):
             result = hook(self, args)
