@@ -322,3 +322,18 @@ def test_a_deep_copied_optimizer_steps_on_its_own():
     assert_match(params2, ref2)
     step_both(opt, ref, params, rng, 3)  # the original is untouched by the copy's steps
     assert_match(params, ref)
+
+
+@pytest.mark.parametrize("cls, options, rule", CASES, ids=CASE_IDS)
+def test_a_frozen_parameter_left_in_the_optimizer(cls, options, rule):
+    """A parameter that never gets a gradient (a frozen layer) does not stop the others' lists
+    from being kept; when it gets one again it is updated, from fresh state."""
+    params = make_params()
+    opt = cls(params, **options)
+    ref = Reference(rule, options, params)
+    rng = np.random.default_rng(3)
+    step_both(opt, ref, params, rng, 4, skip={1})
+    assert opt._fused_cache
+    step_both(opt, ref, params, rng, 3)  # unfrozen
+    step_both(opt, ref, params, rng, 2, skip={0})  # another one frozen
+    assert_match(params, ref)

@@ -127,18 +127,24 @@ class _GroupCache:
     """What one fused update of a group needs, kept from the step that made it (``_fused_groups``).
 
     Valid while: ``group['params']`` is the same list holding the same tensors, ``opt.state`` is
-    the same mapping, and no state dict has changed anywhere (``_state_changes``). ``lists``
-    holds, for each state key, every parameter's entry; a key no parameter has yet (Adam's
-    ``max_exp_avg_sq`` without amsgrad) is a list of None, in ``sparse``, checked after each update.
+    the same mapping, no state dict has changed anywhere (``_state_changes``), and the same
+    parameters have gradients. ``params`` are those (all of the group's, or those in ``mask``:
+    frozen layers left in the optimizer have none). ``lists`` holds, for each state key, each
+    of those parameters' entry; a key none of them has yet (Adam's ``max_exp_avg_sq`` without
+    amsgrad) is a list of None, in ``sparse``, checked after each update.
     """
 
-    __slots__ = ("group", "params_list", "params", "n", "state", "states", "lists", "sparse", "changes")
+    __slots__ = ("group", "params_list", "params_all", "params", "n", "mask", "state", "states", "lists",
+                 "sparse", "changes")
 
     def __init__(self, group, params, state, states, lists, sparse):
         self.group = group
         self.params_list = group["params"]
+        self.params_all = tuple(self.params_list)
         self.params = tuple(params)
         self.n = len(params)
+        stepped = {id(p) for p in params}
+        self.mask = None if self.n == len(self.params_all) else [id(p) in stepped for p in self.params_all]
         self.state = state
         self.states = states
         self.lists = lists
@@ -271,9 +277,16 @@ class Optimizer:
             c = caches.get(id(group))  # (c holds its group: no other group can have that id)
             if (c is not None and c.changes == _state_changes
                     and c.state is self.state and group["params"] is c.params_list
-                    and len(c.params_list) == c.n and False not in map(is_, c.params_list, c.params)):
-                grads = [g for p in c.params if (g := p.grad) is not None]
-                if len(grads) == c.n:
+                    and len(c.params_list) == len(c.params_all)
+                    and False not in map(is_, c.params_list, c.params_all)):
+                if c.mask is None:  # every parameter had a gradient: they all must again
+                    grads = [g for p in c.params if (g := p.grad) is not None]
+                    same = len(grads) == c.n
+                else:  # the same parameters must have one (the others still None)
+                    grads = [p.grad for p in c.params_all]
+                    same = [g is not None for g in grads] == c.mask
+                    grads = [g for g in grads if g is not None]
+                if same:
                     yield group, c.params, grads, c.lists
                     for entries in c.sparse:
                         # (count compares by identity first, so a list of None costs nothing; a
@@ -283,13 +296,14 @@ class Optimizer:
                             del caches[id(group)]
                             break
                     continue
+            if c is not None:  # stale: let go of the tensors it holds (state the user dropped)
+                del caches[id(group)]
             params, grads, states, lists = self._gather(group, keys)
             if not params:
                 continue
             yield group, params, grads, lists
             self._store(states, keys, lists)
-            if len(params) == len(group["params"]):
-                self._remember(group, params, states, keys)
+            self._remember(group, params, states, keys)
 
     def _remember(self, group, params, states, keys):
         """Cache ``group``'s lists if its state can be watched for changes and is complete."""
