@@ -475,3 +475,20 @@ def test_cross_entropy_short_rows_with_infinities(dtype):
     assert np.isnan(ref[0]) or np.isinf(ref[0])
     assert np.isnan(ref[1]) or np.isinf(ref[1])
     np.testing.assert_allclose(ref[2], np_cross_entropy(z[2:], np.array([2]), reduction="none")[0], **tol(dtype))
+
+
+def test_cross_entropy_module_follows_options_changed_after_construction():
+    """nn.CrossEntropyLoss calls the kernel with its attributes as they are at call time
+    (PyTorch reads them in forward too), legacy flags settled at construction."""
+    z = logits((9, 6), np.float64)
+    y = classes((9,), 6, ignore_frac=0.3, ignore_index=2)
+    w = RNG.uniform(0.2, 2.0, 6)
+    loss = minidl.nn.CrossEntropyLoss()
+    np.testing.assert_allclose(npv(loss(T(z), T(y))), np_cross_entropy(z, y), rtol=1e-12)
+    loss.reduction, loss.ignore_index, loss.label_smoothing = "sum", np.int64(2), 0.2
+    loss.weight = T(w)
+    want = np_cross_entropy(z, y, weight=w, ignore_index=2, reduction="sum", label_smoothing=0.2)
+    np.testing.assert_allclose(npv(loss(T(z), T(y))), want, rtol=1e-12)
+    with pytest.warns(UserWarning):
+        legacy = minidl.nn.CrossEntropyLoss(size_average=False)
+    np.testing.assert_allclose(npv(legacy(T(z), T(y))), np_cross_entropy(z, y, reduction="sum"), rtol=1e-12)

@@ -293,6 +293,46 @@ def test_hook_handle_as_context_manager():
         m.register_forward_hook(3)
 
 
+def test_hooks_on_the_children_of_a_sequential_run():
+    """Sequential calls a child's forward directly when it has no hooks; these must still run."""
+    seq = nn.Sequential(Act(), Act(), Act())
+    order = []
+    seq[0].register_forward_pre_hook(lambda mod, args: (order.append("pre0"), (args[0] - 3,))[1])
+    h = seq[2].register_forward_hook(lambda mod, args, out: (order.append("post2"), out * 10)[1])
+    seq.register_forward_hook(lambda mod, args, out: order.append("seq"))
+    out = seq(minidl.tensor([1.0, 5.0]))
+    np.testing.assert_array_equal(out.numpy(), [0.0, 20.0])  # relu(relu(relu(x - 3))) * 10
+    assert order == ["pre0", "post2", "seq"]
+    h.remove()
+    np.testing.assert_array_equal(seq(minidl.tensor([1.0, 5.0])).numpy(), [0.0, 2.0])
+    # a hook added straight into the dict (PyTorch's private layout) is seen too
+    seq[1]._forward_hooks[12345] = lambda mod, args, out: out + 1
+    np.testing.assert_array_equal(seq(minidl.tensor([1.0, 5.0])).numpy(), [1.0, 3.0])
+
+
+def test_a_child_overriding_call_is_called_by_sequential():
+    class Doubling(Act):
+        def __call__(self, *args, **kwargs):
+            return super().__call__(*args, **kwargs) * 2
+
+    seq = nn.Sequential(Act(), Doubling())
+    np.testing.assert_array_equal(seq(minidl.tensor([-1.0, 3.0])).numpy(), [0.0, 6.0])
+
+
+def test_call_passes_any_arguments_to_forward():
+    class Args(nn.Module):
+        def forward(self, *args, **kwargs):
+            return args, kwargs
+
+    m = Args()
+    assert m() == ((), {})
+    assert m(1) == ((1,), {})
+    assert m(1, 2) == ((1, 2), {})
+    assert m(1, 2, 3) == ((1, 2, 3), {})
+    assert m(1, k=2) == ((1,), {"k": 2})
+    assert m(k=2) == ((), {"k": 2})
+
+
 # ---- modes and bulk operations -------------------------------------------------------------------
 
 def test_train_eval_propagate():

@@ -144,8 +144,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     Out-of-range class indices raise IndexError naming the index and C. Weights get no gradient.
     With 10 balanced classes and zero logits the loss is ``ln 10 = 2.302585``.
     """
-    return _nn.cross_entropy(input, target, weight, int(ignore_index), _reduction(size_average, reduce, reduction),
-                             float(label_smoothing))
+    if size_average is not None or reduce is not None:  # (checked here: a call costs on every step)
+        reduction = _reduction(size_average, reduce, reduction)
+    return _nn.cross_entropy(input, target, weight, int(ignore_index), reduction, float(label_smoothing))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):

@@ -137,7 +137,9 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+        # weight from _buffers: self.weight would go through Module.__getattr__, which only runs
+        # after the normal lookup has failed (and raised and caught an AttributeError)
+        return F.cross_entropy(input, target, weight=self._buffers["weight"], ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 

@@ -130,6 +130,14 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not self._forward_pre_hooks and not self._forward_hooks:  # the common case: one call
+            # Calls with one or two positional arguments (a layer's input; a loss's input and
+            # target) pass them as they are: forward(*args, **kwargs) takes a slower path through
+            # the interpreter, a measurable share of a small layer's time.
+            if not kwargs:
+                if len(args) == 1:
+                    return self.forward(args[0])
+                if len(args) == 2:
+                    return self.forward(args[0], args[1])
             return self.forward(*args, **kwargs)
         for hook in tuple(self._forward_pre_hooks.values()):
             result = hook(self, args)
@@ -389,19 +397,21 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the ``.grad`` of every parameter: to None (default, as PyTorch) or to zeros."""
+        if set_to_none:
+            # (assigning None is cheaper than reading .grad to check: a read makes a new object)
+            for p in self.parameters():
+                p.grad = None
+            return
         for p in self.parameters():
             g = p.grad
             if g is None:
                 continue
-            if set_to_none:
-                p.grad = None
+            if g.grad_fn is not None:
+                g.detach_()
             else:
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                with no_grad():
-                    g.zero_()
+                g.requires_grad_(False)
+            with no_grad():
+                g.zero_()
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant (children first) and then self; returns self.

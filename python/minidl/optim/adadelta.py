@@ -30,6 +30,8 @@ class Adadelta(Optimizer):
     State per parameter: ``'step'``, ``'square_avg'``, ``'acc_delta'``.
     """
 
+    _state_keys = ("square_avg", "acc_delta", "step")
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         _checks.not_differentiable("Adadelta", differentiable)
@@ -45,13 +47,8 @@ class Adadelta(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("square_avg", "acc_delta", "step")
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             _C._optim.adadelta_(params, grads, lists[0], lists[1], lists[2], group["lr"], group["rho"],
                                 group["eps"], group["weight_decay"], group["maximize"])
-            self._store(states, keys, lists)
         return loss

@@ -41,6 +41,8 @@ class Adagrad(Optimizer):
     tensor), ``'sum'``.
     """
 
+    _state_keys = ("sum", "step")
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None, eps_inside_sqrt=False):
         _checks.not_differentiable("Adagrad", differentiable)
@@ -66,14 +68,9 @@ class Adagrad(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("sum", "step")
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             _C._optim.adagrad_(params, grads, lists[0], lists[1], group["lr"], group["lr_decay"],
                                group["weight_decay"], group["initial_accumulator_value"], group["eps"],
                                group["maximize"], group["eps_inside_sqrt"])
-            self._store(states, keys, lists)
         return loss

@@ -49,6 +49,7 @@ class Adam(Optimizer):
     """
 
     _name = "Adam"
+    _state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -72,17 +73,12 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             b1, b2 = group["betas"]
             _C._optim.adam_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"], b1, b2,
                             group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"],
                             group["decoupled_weight_decay"], group["eps_inside_sqrt"])
-            self._store(states, keys, lists)
         return loss
 
 

@@ -34,6 +34,8 @@ class NAdam(Optimizer):
     ``'exp_avg'``, ``'exp_avg_sq'``.
     """
 
+    _state_keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, eps_inside_sqrt=False):
@@ -55,15 +57,10 @@ class NAdam(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             b1, b2 = group["betas"]
             _C._optim.nadam_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"], b1, b2,
                              group["eps"], group["weight_decay"], group["momentum_decay"],
                              group["decoupled_weight_decay"], group["maximize"], group["eps_inside_sqrt"])
-            self._store(states, keys, lists)
         return loss

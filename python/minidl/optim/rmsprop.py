@@ -38,6 +38,8 @@ class RMSprop(Optimizer):
     ``'momentum_buffer'`` (momentum > 0).
     """
 
+    _state_keys = ("square_avg", "grad_avg", "momentum_buffer", "step")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _checks.not_differentiable("RMSprop", differentiable)
@@ -56,14 +58,9 @@ class RMSprop(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("square_avg", "grad_avg", "momentum_buffer", "step")
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             _C._optim.rmsprop_(params, grads, lists[0], lists[1], lists[2], lists[3], group["lr"],
                                group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
                                group["centered"], group["maximize"])
-            self._store(states, keys, lists)
         return loss

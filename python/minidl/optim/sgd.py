@@ -50,6 +50,8 @@ class SGD(Optimizer):
     State per parameter (PyTorch's keys): ``'momentum_buffer'`` (only with momentum).
     """
 
+    _state_keys = ("momentum_buffer",)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None, momentum_init="grad"):
         _checks.not_differentiable("SGD", differentiable)
@@ -71,12 +73,8 @@ class SGD(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._run_closure(closure)
-        keys = ("momentum_buffer",)
-        for group in self.param_groups:
-            params, grads, states, lists = self._gather(group, keys)
-            if not params:
-                continue
+        loss = None if closure is None else self._run_closure(closure)
+        for group, params, grads, lists in self._fused_groups():
             if group["momentum"] != 0 and group["momentum_init"] == "zeros":
                 buffers = lists[0]
                 for i, p in enumerate(params):
@@ -84,6 +82,4 @@ class SGD(Optimizer):
                         buffers[i] = _C.zeros_like(p.detach())
             _C._optim.sgd_(params, grads, lists[0], group["lr"], group["momentum"], group["dampening"],
                            group["weight_decay"], group["nesterov"], group["maximize"])
-            if group["momentum"] != 0:
-                self._store(states, keys, lists)
         return loss

@@ -145,8 +145,13 @@ class DataLoader:
 
     @staticmethod
     def _iter_gather(fetch, order, stop, bs):
-        for start in range(0, stop, bs):
-            yield fetch(_C.narrow(order, 0, start, min(bs, stop - start)))
+        # This loop runs once per batch: the full batches first, then the short last one.
+        narrow = _C.narrow
+        full = stop - stop % bs
+        for start in range(0, full, bs):
+            yield fetch(narrow(order, 0, start, bs))
+        if full < stop:
+            yield fetch(narrow(order, 0, full, stop - full))
 
     def _iter_index_lists(self, batches):
         fetch = getattr(self.dataset, "_get_batch", None) if self.collate_fn is default_collate else None
