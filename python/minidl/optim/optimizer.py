@@ -23,6 +23,7 @@ import inspect
 from collections import defaultdict
 from operator import is_
 
+from .. import _C
 from .._C import Tensor
 from .._grad_mode import enable_grad
 
@@ -280,8 +281,8 @@ class Optimizer:
                     and len(c.params_list) == len(c.params_all)
                     and False not in map(is_, c.params_list, c.params_all)):
                 if c.mask is None:  # every parameter had a gradient: they all must again
-                    grads = [g for p in c.params if (g := p.grad) is not None]
-                    same = len(grads) == c.n
+                    grads = _C._optim.grads_if_all(c.params)
+                    same = grads is not None
                 else:  # the same parameters must have one (the others still None)
                     grads = [p.grad for p in c.params_all]
                     same = [g is not None for g in grads] == c.mask
