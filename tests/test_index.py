@@ -340,6 +340,8 @@ def test_index_select_matches_take(dtype, dim):
         check(x.index_select(dim, mt(idx)), np.take(a, idx, axis=dim))
     check(mt(a).index_select(dim, minidl.tensor(1)), np.take(a, [1], axis=dim))
     check(mt(a).index_select(dim, minidl.tensor([], dtype=minidl.int64)), np.take(a, [], axis=dim))
+    # a contiguous view that starts past its storage's first element (rows copied whole)
+    check(mt(a)[1:].index_select(0, mt(np.array([1, 0, 1]))), np.take(a[1:], [1, 0, 1], axis=0))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -7,6 +7,7 @@
 #include "minidl/ops/index.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "elementwise_util.hpp"
 #include "minidl/creation.hpp"
@@ -110,24 +111,33 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape out_shape = x.shape();
   out_shape[d] = m;
   Tensor y = Tensor::empty(out_shape, x.dtype());
-  const Shape outer_shape(x.shape().begin(), x.shape().begin() + d), inner_shape(x.shape().begin() + d + 1, x.shape().end());
-  const auto oo = offsets_of(outer_shape, Strides(x.strides().begin(), x.strides().begin() + d));
-  const Run io = run_of(inner_shape, Strides(x.strides().begin() + d + 1, x.strides().end()));
-  const int64_t inner = io.size(), sd = x.strides()[d];
   const int64_t* pi = idx.data<int64_t>();
-  dispatch(x.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* px = x.data<T>();
-    T* py = y.data<T>();
-    parallel_for(static_cast<int64_t>(oo.size()) * m, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1)),
-                 [&](int64_t r0, int64_t r1) {
-                   for (int64_t r = r0; r < r1; ++r) {
-                     const T* src = px + oo[r / m] + pi[r % m] * sd;
-                     T* dst = py + r * inner;
-                     for_run(io, [&](int64_t k, int64_t o) { dst[k] = src[o]; });
-                   }
-                 });
-  });
+  if (d == 0 && x.is_contiguous()) {  // rows of a contiguous tensor (a DataLoader's batch): one copy each
+    const int64_t row = x.numel() / std::max<int64_t>(n, 1), bytes = row * static_cast<int64_t>(itemsize(x.dtype()));
+    const char* px = static_cast<const char*>(x.raw_data());
+    char* py = static_cast<char*>(y.raw_data());
+    parallel_for(m, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row, 1)), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) std::memcpy(py + r * bytes, px + pi[r] * bytes, static_cast<size_t>(bytes));
+    });
+  } else {
+    const Shape outer_shape(x.shape().begin(), x.shape().begin() + d), inner_shape(x.shape().begin() + d + 1, x.shape().end());
+    const auto oo = offsets_of(outer_shape, Strides(x.strides().begin(), x.strides().begin() + d));
+    const Run io = run_of(inner_shape, Strides(x.strides().begin() + d + 1, x.strides().end()));
+    const int64_t inner = io.size(), sd = x.strides()[d];
+    dispatch(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* px = x.data<T>();
+      T* py = y.data<T>();
+      parallel_for(static_cast<int64_t>(oo.size()) * m, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1)),
+                   [&](int64_t r0, int64_t r1) {
+                     for (int64_t r = r0; r < r1; ++r) {
+                       const T* src = px + oo[r / m] + pi[r % m] * sd;
+                       T* dst = py + r * inner;
+                       for_run(io, [&](int64_t k, int64_t o) { dst[k] = src[o]; });
+                     }
+                   });
+    });
+  }
   if (any_requires_grad({&x}))
     record("IndexSelectBackward0", {x}, y, [shape = x.shape(), d, si = SavedTensor(idx)](const Tensor& g, const Node&) -> Grads {
       return {index_add(shape, d, si.get(), g)};
