@@ -189,10 +189,39 @@ def growth_table(growth):
     return markdown_table(header, rows)
 
 
+def numpy_bound_table(results, workloads):
+    """For each MLP workload: the time its matrix products alone would take at 100% of the
+    measured sgemm peak, and so the lowest minidl / NumPy ratio any implementation doing the same
+    products could reach on this machine. Above 1/3, "3x faster than NumPy" cannot be met."""
+    header = ["workload", "threads", "GFLOP per step", "NumPy step", "products at sgemm peak",
+              "lowest reachable minidl / NumPy", "measured minidl / NumPy", "3x reachable"]
+    rows = []
+    for key, desc, flops in workloads:
+        if key not in MLP_KEYS or not flops:
+            continue
+        for t in sorted(results):
+            r = results[t].get(key)
+            sg = results[t].get("sgemm")
+            if r is None or not isinstance(sg, dict) or not isinstance(med(r["NumPy"]), float):
+                continue
+            t_peak = flops / (sg["gflops"] * 1e9)
+            best = t_peak / med(r["NumPy"])
+            rows.append([desc.split(",")[0], str(t), f"{flops / 1e9:.4f}", fmt_time(med(r["NumPy"])),
+                         fmt_time(t_peak), fr(best), fr(ratio(med(r["minidl"]), med(r["NumPy"]))),
+                         "yes" if best <= 1 / NUMPY_SPEEDUP else "**no**"])
+    return markdown_table(header, rows)
+
+
 def markdown(results, growth, workloads, env, sgemm_desc):
     summary = summary_rows(results, growth, workloads)
     parts = ["## Results", "", *env, sgemm_line(results, sgemm_desc), "",
-             "### Targets", "", markdown_table(*summary), ""]
+             "### Targets", "", markdown_table(*summary), "",
+             "### What the machine allows: 3x faster than NumPy", "",
+             "The matrix products of a step at 100% of the sgemm peak measured above give a floor on "
+             "any implementation's step time; divided by NumPy's step it is the lowest minidl / NumPy "
+             "ratio this machine allows. Where that floor is above 0.33, no library doing the same "
+             "products can be 3x faster than the NumPy network here.", "",
+             numpy_bound_table(results, workloads), ""]
     tt = target_threads(results)
     for key, desc, flops in workloads:
         if key not in results[tt]:
