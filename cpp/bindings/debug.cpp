@@ -30,7 +30,7 @@ void bind_debug(py::module_& d) {
   d.def("buffer_cache", [] {
         const auto s = buffer_cache::stats();
         return py::dict(py::arg("blocks") = s.cached_blocks, py::arg("bytes") = s.cached_bytes,
-                        py::arg("hits") = s.hits, py::arg("misses") = s.misses);
+                        py::arg("hits") = s.hits, py::arg("misses") = s.misses, py::arg("sizes") = s.sizes);
       }, "The cache of freed tensor buffers (storage.cpp): blocks and bytes held, hits and misses.");
   d.def("empty_buffer_cache", &buffer_cache::empty, "Frees every buffer the cache holds.");
   d.def("sanitizers", &sanitizers, "The sanitizers this build of the extension runs under: 'address', 'undefined'.");

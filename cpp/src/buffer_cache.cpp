@@ -1,6 +1,7 @@
 #include "minidl/buffer_cache.hpp"
 
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -13,6 +14,7 @@ constexpr size_t kAlignment = 64;                 // SIMD and BLAS like aligned 
 constexpr size_t kMaxBlock = size_t(16) << 20;    // larger blocks go straight back to malloc
 constexpr size_t kMaxTotal = size_t(64) << 20;    // bound on the memory the cache holds
 constexpr size_t kMaxPerSize = 32;                // bound on the blocks of one size
+constexpr size_t kMaxSizes = 1024;                // sizes listed before empty lists are dropped
 
 // aligned_alloc wants a multiple of the alignment; never ask for 0 bytes.
 size_t padded(size_t nbytes) {
@@ -71,6 +73,12 @@ void release(void* ptr, size_t nbytes) {
   if (c.enabled && size <= kMaxBlock) {
     std::lock_guard<std::mutex> lock(c.mu);
     if (c.total + size <= kMaxTotal) {
+      if (c.free_blocks.size() >= kMaxSizes && !c.free_blocks.count(size)) {
+        // Empty lists stay (a training step frees and takes the same sizes again), but not
+        // without bound: varying shapes would leave one behind for every size ever freed.
+        for (auto it = c.free_blocks.begin(); it != c.free_blocks.end();)
+          it = it->second.empty() ? c.free_blocks.erase(it) : std::next(it);
+      }
       auto& list = c.free_blocks[size];
       if (list.size() < kMaxPerSize) {
         list.push_back(ptr);
@@ -96,7 +104,7 @@ void empty() {
 Stats stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  return {c.blocks, static_cast<int64_t>(c.total), c.hits, c.misses};
+  return {c.blocks, static_cast<int64_t>(c.total), c.hits, c.misses, static_cast<int64_t>(c.free_blocks.size())};
 }
 
 }  // namespace minidl::buffer_cache

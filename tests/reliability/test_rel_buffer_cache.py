@@ -45,6 +45,18 @@ def test_cache_is_bounded_and_can_be_emptied():
     assert debug.buffer_cache()["bytes"] == 0
 
 
+def test_many_distinct_sizes_stay_bounded():
+    # Varying shapes (a new size every call) must not leave an empty list behind for each size
+    # ever freed: each size below is cached once, then taken out again and kept.
+    debug.empty_buffer_cache()
+    kept = []
+    for n in range(1, 1500):
+        minidl.empty(64 * n, dtype=minidl.bool)  # freed at once: cached
+        kept.append(minidl.empty(64 * n, dtype=minidl.bool))  # takes that block: its list is empty
+    assert debug.buffer_cache()["blocks"] == 0
+    assert debug.buffer_cache()["sizes"] <= 1024 + 1
+
+
 def test_env_switch_turns_the_cache_off():
     code = ("import minidl; d = minidl._C._debug\n"
             "for _ in range(20): minidl.zeros(1000)\n"

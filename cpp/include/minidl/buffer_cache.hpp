@@ -23,6 +23,7 @@ struct Stats {
   int64_t cached_bytes;
   int64_t hits;    // allocations served from the cache
   int64_t misses;  // allocations that went to malloc
+  int64_t sizes;   // block sizes listed (some lists may be empty)
 };
 Stats stats();
 
