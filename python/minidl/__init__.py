@@ -4,6 +4,7 @@ Tensors with reverse-mode automatic differentiation, written in C++ (xtensor, Op
 OpenMP) and bound to Python with pybind11. The API follows PyTorch's, so that what you
 learn here carries straight over: ``import minidl as torch`` is (almost) all it takes.
 """
+from . import _openmp  # noqa: F401  (first: sets OpenMP's spin before _C loads libgomp)
 from . import _C
 from ._C import (  # noqa: F401  (re-exported)
     Tensor, dtype, from_numpy, manual_seed, initial_seed,
