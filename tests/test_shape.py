@@ -290,6 +290,8 @@ def test_narrow_select_are_views():
         x.select(0, -5)
     with pytest.raises(ValueError, match="exceeds dimension size"):
         x.narrow(0, 2, 3)
+    with pytest.raises(ValueError, match="exceeds dimension size"):  # start + length overflows int64
+        x.narrow(0, 1, 2**63 - 1)
     with pytest.raises(IndexError):
         mt(np.array(1.0)).select(0, 0)
 

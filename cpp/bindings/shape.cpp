@@ -66,7 +66,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   MINIDL_CHECK(start >= -n && start <= n, IndexError, "narrow(): start ", start, " is out of range for dimension ",
                d, " with size ", n);
   const int64_t s = start < 0 ? start + n : start;
-  MINIDL_CHECK(length >= 0 && s + length <= n, ValueError, "narrow(): start (", s, ") + length (", length,
+  MINIDL_CHECK(length >= 0 && length <= n - s, ValueError, "narrow(): start (", s, ") + length (", length,
                ") exceeds dimension size (", n, ") of dimension ", d);
   return slice(x, d, s, s + length, 1);
 }
