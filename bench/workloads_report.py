@@ -263,8 +263,8 @@ def plot(results, workloads, path):
         targets.append(TARGETS[key])
         for t in vals:
             vals[t].append(ratio(med(results[t][key]["minidl"]), med(results[t][key]["PyTorch"])))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 0.42 * len(labels) + 1.8),
-                                  gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(18, 0.42 * len(labels) + 1.8),
+                                       gridspec_kw={"width_ratios": [3, 2, 2]})
     y = range(len(labels))
     h = 0.8 / len(vals)
     for i, (t, v) in enumerate(vals.items()):
@@ -290,6 +290,25 @@ def plot(results, workloads, path):
     ax2.set_ylabel(f"% of sgemm peak ({tt} threads)")
     ax2.legend(fontsize=8)
     ax2.set_title("share of the measured sgemm peak", fontsize=10)
+
+    # minidl / NumPy against the 3x target, with the floor the sgemm peak allows (numpy_bound_table)
+    keys = [k for k in MLP_KEYS if k in results[tt] and flops.get(k)]
+    w = 0.8 / len(vals)
+    for i, t in enumerate(vals):
+        r = [ratio(med(results[t][k]["minidl"]), med(results[t][k]["NumPy"])) or 0 for k in keys]
+        floor = [flops[k] / (results[t]["sgemm"]["gflops"] * 1e9) / med(results[t][k]["NumPy"])
+                 if isinstance(results[t].get("sgemm"), dict) and isinstance(med(results[t][k]["NumPy"]), float)
+                 else 0 for k in keys]
+        xs = [k + i * w for k in range(len(keys))]
+        ax3.bar(xs, r, width=w, label=f"{t} thread{'s' * (t > 1)}", color=f"C{i}")
+        ax3.scatter(xs, floor, marker="_", s=250, color="black", zorder=3,
+                    label="floor: products at sgemm peak" if i == 0 else None)
+    ax3.axhline(1 / NUMPY_SPEEDUP, color="red", lw=1, ls="--", label="target (3x faster)")
+    ax3.set_xticks([k + w * (len(vals) - 1) / 2 for k in range(len(keys))])
+    ax3.set_xticklabels(keys)
+    ax3.set_ylabel("time ratio minidl / NumPy")
+    ax3.legend(fontsize=8)
+    ax3.set_title("minidl / NumPy (below the red line: 3x faster)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
